@@ -1,0 +1,1 @@
+"""Headless front-end: ``workbench run|presets|runs|compare|data``."""

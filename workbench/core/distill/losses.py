@@ -1,0 +1,58 @@
+"""Distillation losses as pure functions.
+
+Hinton et al. (2015), with alpha weighing the hard-label loss:
+
+    L = alpha * CE(student, y) + (1 - alpha) * T^2 * KL(softmax(t / T) || softmax(s / T))
+
+Teacher targets are prepared once per temperature (``soft_targets``) so the
+per-step cost is one log-softmax and one dot product.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+UNLABELED = -1  # label value of transfer-set images: taught by the teacher alone
+
+
+@dataclass(frozen=True)
+class SoftTargets:
+    """``probs = softmax(teacher_logits / T)`` and ``neg_entropy = sum(p * log p)`` per row."""
+
+    probs: torch.Tensor
+    neg_entropy: torch.Tensor
+
+
+def soft_targets(teacher_logits: torch.Tensor, temperature: float) -> SoftTargets:
+    log_probs = F.log_softmax(teacher_logits.float() / temperature, dim=1)
+    probs = log_probs.exp()
+    return SoftTargets(probs, (probs * log_probs).sum(dim=1))
+
+
+def hard_loss(student_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over labeled rows only (label -1 = unlabeled); 0 if none is labeled."""
+    summed = F.cross_entropy(student_logits, labels, ignore_index=UNLABELED, reduction="sum")
+    return summed / (labels != UNLABELED).sum().clamp(min=1)
+
+
+def soft_loss(student_logits: torch.Tensor, probs: torch.Tensor, neg_entropy: torch.Tensor,
+              temperature: float) -> torch.Tensor:
+    """KL(p_teacher || p_student) at temperature T, averaged over the batch (no T^2)."""
+    student_log_probs = F.log_softmax(student_logits / temperature, dim=1)
+    return (neg_entropy - (probs * student_log_probs).sum(dim=1)).mean()
+
+
+def kd_loss(student_logits: torch.Tensor, labels: torch.Tensor, probs: torch.Tensor,
+            neg_entropy: torch.Tensor, alpha: float,
+            temperature: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Return (total, hard, soft); alpha = 1 is exactly plain cross-entropy training."""
+    hard = hard_loss(student_logits, labels)
+    if alpha >= 1.0:
+        return hard, hard, torch.zeros((), device=student_logits.device)
+    soft = soft_loss(student_logits, probs, neg_entropy, temperature)
+    total = (1.0 - alpha) * temperature ** 2 * soft
+    if alpha > 0.0:
+        total = alpha * hard + total
+    return total, hard, soft

@@ -1,0 +1,56 @@
+"""What a training phase iterates over: rows of in-memory tensors, in seeded order."""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass(frozen=True)
+class Batch:
+    inputs: torch.Tensor
+    labels: torch.Tensor
+    extras: Mapping[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class TrainSet:
+    """``rows`` of ``inputs``/``labels`` (and per-row ``extras`` such as teacher targets)."""
+
+    inputs: torch.Tensor
+    labels: torch.Tensor
+    rows: torch.Tensor
+    extras: Mapping[str, torch.Tensor] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.rows.shape[0])
+
+    def take(self, positions: torch.Tensor) -> Batch:
+        rows = self.rows[positions]
+        return Batch(self.inputs[rows], self.labels[rows],
+                     {name: tensor[rows] for name, tensor in self.extras.items()})
+
+
+def natural_steps(count: int, batch_size: int) -> int:
+    return max(1, math.ceil(count / batch_size))
+
+
+def epoch_positions(count: int, batch_size: int, generator: torch.Generator,
+                    steps: int | None = None) -> Iterator[torch.Tensor]:
+    """Positions of each batch of one epoch.
+
+    With ``steps`` equal to the natural number of steps (or None) this is one
+    shuffled pass. Otherwise passes are chained so a small labeled set gets as
+    many optimizer steps as a larger one (a fair, same-budget baseline).
+    """
+    natural = natural_steps(count, batch_size)
+    if steps is None or steps == natural:
+        order = torch.randperm(count, generator=generator)
+        yield from order.split(batch_size)
+        return
+    passes = math.ceil(steps * batch_size / count)
+    order = torch.cat([torch.randperm(count, generator=generator) for _ in range(passes)])
+    for step in range(steps):
+        yield order[step * batch_size:(step + 1) * batch_size]

@@ -1,0 +1,83 @@
+"""Events the engine emits: small frozen dataclasses of plain Python values.
+
+Consumers (console reporter, run store, Qt bridge) subscribe to the same
+stream; nothing from torch crosses a thread.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class PhasePlan:
+    phase: str  # "teacher" | "cache" | "student" | "baseline" | "benchmark"
+    epochs: int
+    steps_per_epoch: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    run_id: str
+    name: str
+    plan: tuple[PhasePlan, ...]
+    device: str
+    seed: int
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseStarted:
+    phase: str
+    epochs: int
+    steps_per_epoch: int
+
+
+@dataclass(frozen=True, slots=True)
+class StepEnded:
+    phase: str
+    epoch: int
+    step: int  # 1-based, counted over the whole phase
+    loss: float
+    hard: float
+    soft: float
+
+
+@dataclass(frozen=True, slots=True)
+class EpochEnded:
+    phase: str
+    epoch: int
+    metrics: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseEnded:
+    phase: str
+    seconds: float
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunPaused:
+    paused: bool  # True when pausing, False when resuming
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnded:
+    status: str  # "completed" | "stopped" | "failed"
+    summary: Mapping[str, Any]
+    error: str | None = None
+
+
+Event = RunStarted | PhaseStarted | StepEnded | EpochEnded | PhaseEnded | RunPaused | RunEnded
+
+
+def event_name(event: Event) -> str:
+    """``StepEnded`` -> ``step_ended``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(event).__name__).lower()
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    return {"event": event_name(event), **asdict(event)}

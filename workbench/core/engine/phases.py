@@ -1,0 +1,79 @@
+"""The phases of a run around the distillation method: teacher, cache, baseline, benchmark."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+from torch import nn
+
+from workbench.core.compare import model_figures
+from workbench.core.engine.batches import TrainSet
+from workbench.core.engine.checkpoints import weights_digest
+from workbench.core.engine.context import RunContext
+from workbench.core.engine.events import PhaseStarted
+from workbench.core.engine.loop import cross_entropy_objective, end_phase, predict
+from workbench.core.engine.teacher_cache import cache_key, teacher_logits
+
+
+def train_teacher(ctx: RunContext, teacher: nn.Module) -> None:
+    """Fit a teacher that came without weights, on the labeled rows only."""
+    train_set = TrainSet(ctx.data.inputs, ctx.data.labels, ctx.data.labeled_rows)
+    result = ctx.fit("teacher", teacher, cross_entropy_objective, train_set,
+                     recipe=ctx.preset.teacher_train, augment=ctx.preset.teacher_train.augment)
+    ctx.save("teacher", teacher, ctx.preset.teacher)
+    end_phase(ctx.hooks, "teacher", result.seconds, best_val_acc=result.best_val_acc)
+
+
+def cache_teacher(ctx: RunContext, teacher: nn.Module, cache_dir: Any = None) -> str:
+    """Compute (or load) the teacher's logits for every training and test image once."""
+    started = time.perf_counter()
+    batches = -(-(ctx.data.inputs.shape[0] + ctx.data.test_inputs.shape[0]) // 1024)
+    ctx.hooks.emit(PhaseStarted("cache", 1, batches))
+    key = cache_key(weights_digest(teacher), ctx.data.dataset.fingerprint,
+                    int(ctx.data.inputs.shape[0]))
+    train, test, origin = teacher_logits(teacher, ctx.data.inputs, ctx.data.test_inputs, key,
+                                         cache_dir)
+    ctx.teacher_logits, ctx.teacher_test_logits = train, test
+    end_phase(ctx.hooks, "cache", time.perf_counter() - started, origin=origin, key=key)
+    return origin
+
+
+def train_baseline(ctx: RunContext) -> nn.Module:
+    """Same architecture, seed and optimizer steps as the student; labels only (alpha = 1)."""
+    model = ctx.new_student()
+    train_set = TrainSet(ctx.data.inputs, ctx.data.labels, ctx.data.labeled_rows)
+    result = ctx.fit("baseline", model, cross_entropy_objective, train_set,
+                     steps_per_epoch=ctx.student_steps())
+    ctx.save("baseline", model, ctx.preset.student)
+    end_phase(ctx.hooks, "baseline", result.seconds, best_val_acc=result.best_val_acc)
+    return model
+
+
+def logits_on_test(ctx: RunContext, role: str, model: nn.Module) -> torch.Tensor:
+    if role == "teacher" and ctx.teacher_test_logits is not None:
+        return ctx.teacher_test_logits
+    return predict(model, ctx.data.test_inputs)
+
+
+def benchmark(ctx: RunContext, models: dict[str, nn.Module]) -> dict[str, dict[str, Any]]:
+    """Test accuracy, agreement with the teacher, size and CPU speed of each model."""
+    started = time.perf_counter()
+    ctx.hooks.emit(PhaseStarted("benchmark", 1, len(models)))
+    labels = ctx.data.test_labels
+    predictions = {role: logits_on_test(ctx, role, model).argmax(1) for role, model in models.items()}
+    figures: dict[str, dict[str, Any]] = {}
+    for role, model in models.items():
+        ctx.hooks.checkpoint()
+        accuracy = (predictions[role] == labels).float().mean().item()
+        entry = model_figures(model, accuracy, ctx.input_shape, ctx.preset.compare)
+        model.to(ctx.device)
+        if role != "teacher" and "teacher" in predictions:
+            entry["agreement"] = (predictions[role] == predictions["teacher"]).float().mean().item()
+        fitted = ctx.fits.get(role)
+        if fitted is not None:
+            entry["best_val_acc"], entry["best_epoch"] = fitted.best_val_acc, fitted.best_epoch
+            entry["last_val_acc"] = fitted.history[-1].get("val_acc") if fitted.history else None
+        figures[role] = entry
+    end_phase(ctx.hooks, "benchmark", time.perf_counter() - started)
+    return figures

@@ -1,0 +1,119 @@
+"""Experiment presets: teacher, student, data, distillation, training, comparison."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.core.data import DATASETS
+from workbench.core.distill import METHODS
+from workbench.core.errors import PresetError, Problem
+from workbench.core.params import Param, check_mapping, unknown_key_message
+from workbench.core.presets.library import find_preset
+from workbench.core.presets.model import ModelPreset, validate_model
+from workbench.core.presets.schema import EXPERIMENT_TOP, SECTIONS
+from workbench.core.presets.section import Section
+from workbench.core.presets.yaml_io import migrate, read_yaml
+
+TOP_FIELDS = (
+    Param("schema", "int", None, "preset schema version"),
+    Param("kind", "str", "experiment", "preset kind", choices=("experiment",)),
+    Param("name", "str", None, "preset name"),
+    Param("description", "str", "", "one line for people"),
+)
+
+
+@dataclass(frozen=True)
+class ExperimentPreset:
+    """A validated experiment: every name resolved, every default filled in."""
+
+    name: str
+    description: str
+    teacher: ModelPreset
+    student: ModelPreset
+    data: Section
+    distill: Section
+    train: Section
+    teacher_train: Section
+    compare: Section
+    source: str
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved preset, self-contained (models inlined): what a run folder keeps."""
+        return {"schema": 1, "kind": "experiment", "name": self.name,
+                "description": self.description, "teacher": self.teacher.to_dict(),
+                "student": self.student.to_dict(), "data": self.data.to_dict(),
+                "distill": self.distill.to_dict(), "train": self.train.to_dict(),
+                "teacher_train": self.teacher_train.to_dict(),
+                "compare": self.compare.to_dict()}
+
+
+def validate_experiment(raw: Mapping[str, Any], source: str, base_dir: Path,
+                        notes: tuple[str, ...] = ()) -> ExperimentPreset:
+    """Validate everything and raise one PresetError listing every problem."""
+    problems: list[Problem] = []
+    for key in raw:
+        if key not in EXPERIMENT_TOP:
+            problems.append(Problem(str(key), unknown_key_message(key, EXPERIMENT_TOP)))
+    top = check_mapping({k: raw[k] for k in raw if k in ("schema", "kind", "name",
+                                                         "description")},
+                        TOP_FIELDS, "", problems)
+    models = {role: _resolve_model(raw.get(role), role, base_dir, problems)
+              for role in ("teacher", "student")}
+    sections = {name: Section(check_mapping(raw.get(name), params, name, problems))
+                for name, params in SECTIONS.items()}
+    dataset = sections["data"]["dataset"]
+    if isinstance(dataset, str) and dataset not in DATASETS:
+        problems.append(Problem("data.dataset", DATASETS.unknown_message(dataset)))
+    distill = _check_distill(raw.get("distill"), problems)
+    if problems:
+        raise PresetError(source, problems)
+    return ExperimentPreset(name=top["name"], description=top["description"],
+                            teacher=models["teacher"], student=models["student"],
+                            distill=distill, source=source, notes=notes, **sections)
+
+
+def _check_distill(raw: Any, problems: list[Problem]) -> Section:
+    raw = {} if raw is None else raw
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("distill", f"must be a mapping, got {raw!r}"))
+        return Section({})
+    method = raw.get("method", "offline")
+    if method not in METHODS:
+        problems.append(Problem("distill.method", METHODS.unknown_message(method)))
+        return Section({"method": method})
+    params = (Param("method", "str", "offline", "distillation method"),) + \
+        METHODS.get(method).params
+    return Section(check_mapping(raw, params, "distill", problems))
+
+
+def _resolve_model(reference: Any, role: str, base_dir: Path,
+                   problems: list[Problem]) -> ModelPreset | None:
+    if reference is None:
+        problems.append(Problem(role, "is required: a model preset name, a path, or a mapping"))
+        return None
+    if isinstance(reference, Mapping):
+        return validate_model(reference, role, base_dir, f"{role} (inline)", problems,
+                              standalone=False)
+    if not isinstance(reference, str):
+        problems.append(Problem(role, f"must be a model preset name or path, got {reference!r}"))
+        return None
+    path = find_preset(reference, "model", relative_to=base_dir)
+    if path is None:
+        from workbench.core.presets.library import preset_names
+
+        problems.append(Problem(role, f"model preset '{reference}' not found "
+                                f"(known: {', '.join(preset_names('model'))})"))
+        return None
+    try:
+        data, _ = migrate(read_yaml(path), str(path))
+    except PresetError as error:
+        problems += [Problem(f"{role} -> {path}" + (f": {p.path}" if p.path else ""), p.message)
+                     for p in error.problems]
+        return None
+    nested: list[Problem] = []
+    model = validate_model(data, "", path.parent, str(path), nested, standalone=True)
+    problems += [Problem(f"{role} -> {path}: {p.path}", p.message) for p in nested]
+    return model

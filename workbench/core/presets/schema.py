@@ -1,0 +1,75 @@
+"""The preset schema (version 1), declared once as Params per section."""
+from __future__ import annotations
+
+from workbench.core.params import Param
+
+SCHEMA_VERSION = 1
+
+MODEL_FIELDS = (
+    Param("schema", "int", None, "preset schema version"),
+    Param("kind", "str", "model", "preset kind", choices=("model",)),
+    Param("name", "str", None, "preset name"),
+    Param("description", "str", "", "one line for people"),
+    Param("architecture", "str", None, "registered architecture"),
+    Param("args", "any", None, "arguments of the architecture", nullable=True),
+    Param("weights", "str", None, "weights file (relative to this preset)", nullable=True),
+    Param("trained_on", "any", None, "what the weights were trained on", nullable=True),
+)
+
+# Inside an experiment (teacher: {...}) a model needs no schema or name of its own.
+INLINE_MODEL_FIELDS = tuple(
+    Param(p.name, p.kind, {"schema": SCHEMA_VERSION, "name": "inline"}.get(p.name, p.default),
+          p.help, choices=p.choices, nullable=p.nullable) for p in MODEL_FIELDS)
+
+EXPERIMENT_TOP = ("schema", "kind", "name", "description", "teacher", "student", "data",
+                  "distill", "train", "teacher_train", "compare")
+
+DATA_FIELDS = (
+    Param("dataset", "str", "fashion-mnist", "registered dataset"),
+    Param("root", "str", None, "folder holding the dataset files", nullable=True),
+    Param("download", "bool", True, "download the dataset if it is not found"),
+    Param("val_size", "int", 5000, "validation images carved from train by seed", minimum=0),
+    Param("labeled", "int", None, "keep labels for only N training images; the rest become "
+          "an unlabeled transfer set taught by the teacher alone", nullable=True, minimum=1),
+    Param("train_limit", "int", None, "use only the first N training images (quick runs)",
+          nullable=True, minimum=1),
+    Param("seed", "int", 0, "seed of procedural datasets", minimum=0),
+)
+
+RECIPE_FIELDS = (
+    Param("epochs", "int", 10, "passes over the training set", minimum=1, maximum=100000),
+    Param("batch_size", "int", 128, "images per step", minimum=1, maximum=65536),
+    Param("lr", "float", 0.001, "learning rate", minimum=0.0, exclusive_minimum=True,
+          maximum=10.0),
+    Param("optimizer", "str", "adam", "optimizer", choices=("adam", "adamw", "sgd")),
+    Param("weight_decay", "float", 0.0, "weight decay", minimum=0.0, maximum=1.0),
+    Param("schedule", "str", "cosine", "learning-rate schedule over all steps",
+          choices=("constant", "cosine", "onecycle")),
+)
+
+TRAIN_FIELDS = RECIPE_FIELDS + (
+    Param("seed", "int", 0, "seed for weights, shuffling and splits", minimum=0),
+    Param("device", "str", "auto", "where to train", choices=("auto", "cpu", "cuda", "mps")),
+    Param("threads", "int", None, "CPU threads for training (default: all cores)",
+          nullable=True, minimum=1, maximum=1024),
+    Param("baseline", "bool", True, "also train a baseline student (alpha = 1, labeled data "
+          "only, same architecture, seed and steps) to answer 'did distillation help?'"),
+)
+
+TEACHER_TRAIN_FIELDS = RECIPE_FIELDS + (
+    Param("augment", "str", "none", "augmentation while training the teacher",
+          choices=("none", "flip")),
+)
+
+COMPARE_FIELDS = (
+    Param("latency_repeats", "int", 100, "timed batch-1 inferences per model", minimum=1,
+          maximum=100000),
+    Param("warmup", "int", 10, "untimed inferences before timing", minimum=0, maximum=10000),
+    Param("throughput_batch", "int", 512, "batch size for throughput", minimum=1,
+          maximum=65536),
+    Param("threads", "int", 1, "CPU threads while timing (fixed, reported)", minimum=1,
+          maximum=1024),
+)
+
+SECTIONS = {"data": DATA_FIELDS, "train": TRAIN_FIELDS, "teacher_train": TEACHER_TRAIN_FIELDS,
+            "compare": COMPARE_FIELDS}

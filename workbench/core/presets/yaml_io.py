@@ -1,0 +1,94 @@
+"""Reading preset files: ``yaml.safe_load`` only, errors naming file and line."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench.core.errors import PresetError, Problem
+from workbench.core.presets.schema import SCHEMA_VERSION
+
+# version -> function upgrading a raw mapping from that version to the next one.
+MIGRATIONS: dict[int, Any] = {}
+
+
+def parse_yaml(text: str, source: str) -> dict[str, Any]:
+    """Parse preset text; tags that would construct objects are rejected by safe_load."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise PresetError(source, [Problem("", f"not valid YAML{where}: {reason}")]) from None
+    if not isinstance(data, dict):
+        raise PresetError(source, [Problem("", "a preset must be a YAML mapping of keys "
+                                           f"to values, got {type(data).__name__}")])
+    return data
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PresetError(str(path), [Problem("", f"cannot read file: {error.strerror}")]) from None
+    return parse_yaml(text, str(path))
+
+
+def migrate(data: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
+    """Bring a raw preset to the current schema; returns it with notes for people."""
+    version = data.get("schema")
+    if version is None:
+        return data, []  # validation reports the missing field
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise PresetError(source, [Problem("schema", f"must be a positive integer, got {version!r}")])
+    if version > SCHEMA_VERSION:
+        raise PresetError(source, [Problem(
+            "schema", f"version {version} is newer than this app supports "
+            f"(schema {SCHEMA_VERSION}); update Distill Workbench to load it")])
+    notes = []
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](dict(data))
+        notes.append(f"{source}: migrated from schema {version} to {version + 1}")
+        version += 1
+        data["schema"] = version
+    return data, notes
+
+
+def set_dotted(data: dict[str, Any], dotted: str, value: Any, problems: list[Problem]) -> None:
+    """Set ``a.b.c`` in nested mappings, creating mappings on the way."""
+    keys = dotted.split(".")
+    node = data
+    for depth, key in enumerate(keys[:-1]):
+        child = node.get(key)
+        if child is None:
+            child = node[key] = {}
+        if not isinstance(child, dict):
+            where = ".".join(keys[:depth + 1])
+            problems.append(Problem(dotted, f"cannot set inside '{where}', which is "
+                                    f"{child!r}, not a mapping"))
+            return
+        node = child
+    node[keys[-1]] = value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``KEY=VALUE`` strings (values parsed as YAML scalars/lists) to a copy."""
+    import copy
+
+    result = copy.deepcopy(data)
+    problems: list[Problem] = []
+    for override in overrides:
+        key, sep, text = override.partition("=")
+        if not sep or not key.strip():
+            problems.append(Problem(override, "expected KEY=VALUE, e.g. distill.alpha=0.3"))
+            continue
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError:
+            value = text
+        set_dotted(result, key.strip(), value, problems)
+    if problems:
+        raise PresetError("--set", problems)
+    return result
