@@ -8,30 +8,29 @@ from pathlib import Path
 APP_DIR = "distill-workbench"
 
 
-def user_cache_dir() -> Path:
-    """Cache folder (datasets, teacher logits). ``WORKBENCH_CACHE_DIR`` overrides."""
-    if override := os.environ.get("WORKBENCH_CACHE_DIR"):
+def _platform_dir(override_env: str, windows_env: str, windows_default: str, mac_folder: str,
+                  xdg_env: str, xdg_default: str) -> Path:
+    if override := os.environ.get(override_env):
         return Path(override)
     if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        base = Path(os.environ.get(windows_env, Path.home() / "AppData" / windows_default))
     elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
+        base = Path.home() / "Library" / mac_folder
     else:
-        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        base = Path(os.environ.get(xdg_env, Path.home() / xdg_default))
     return base / APP_DIR
+
+
+def user_cache_dir() -> Path:
+    """Cache folder (datasets, teacher logits). ``WORKBENCH_CACHE_DIR`` overrides."""
+    return _platform_dir("WORKBENCH_CACHE_DIR", "LOCALAPPDATA", "Local", "Caches",
+                         "XDG_CACHE_HOME", ".cache")
 
 
 def user_config_dir() -> Path:
     """Config folder (the user's own presets). ``WORKBENCH_CONFIG_DIR`` overrides."""
-    if override := os.environ.get("WORKBENCH_CONFIG_DIR"):
-        return Path(override)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
-    return base / APP_DIR
+    return _platform_dir("WORKBENCH_CONFIG_DIR", "APPDATA", "Roaming", "Application Support",
+                         "XDG_CONFIG_HOME", ".config")
 
 
 def project_root() -> Path:

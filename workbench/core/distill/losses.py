@@ -31,8 +31,14 @@ def soft_targets(teacher_logits: torch.Tensor, temperature: float) -> SoftTarget
     return SoftTargets(probs, (probs * log_probs).sum(dim=1))
 
 
-def hard_loss(student_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy over labeled rows only (label -1 = unlabeled); 0 if none is labeled."""
+def hard_loss(student_logits: torch.Tensor, labels: torch.Tensor,
+              fully_labeled: bool = False) -> torch.Tensor:
+    """Cross-entropy over labeled rows only (label -1 = unlabeled); 0 if none is labeled.
+
+    ``fully_labeled`` promises there is no -1 label and takes the plain, faster path.
+    """
+    if fully_labeled:
+        return F.cross_entropy(student_logits, labels)
     summed = F.cross_entropy(student_logits, labels, ignore_index=UNLABELED, reduction="sum")
     return summed / (labels != UNLABELED).sum().clamp(min=1)
 
@@ -45,10 +51,10 @@ def soft_loss(student_logits: torch.Tensor, probs: torch.Tensor, neg_entropy: to
 
 
 def kd_loss(student_logits: torch.Tensor, labels: torch.Tensor, probs: torch.Tensor,
-            neg_entropy: torch.Tensor, alpha: float,
-            temperature: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+            neg_entropy: torch.Tensor, alpha: float, temperature: float,
+            fully_labeled: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Return (total, hard, soft); alpha = 1 is exactly plain cross-entropy training."""
-    hard = hard_loss(student_logits, labels)
+    hard = hard_loss(student_logits, labels, fully_labeled)
     if alpha >= 1.0:
         return hard, hard, torch.zeros((), device=student_logits.device)
     soft = soft_loss(student_logits, probs, neg_entropy, temperature)

@@ -37,7 +37,8 @@ class OfflineDistillation:
 
         def objective(logits: torch.Tensor, batch: Any):
             return kd_loss(logits, batch.labels, batch.extras["probs"],
-                           batch.extras["neg_entropy"], alpha, temperature)
+                           batch.extras["neg_entropy"], alpha, temperature,
+                           batch.fully_labeled)
 
         student = context.new_student()
         context.fit("student", student, objective, train_set)

@@ -10,9 +10,12 @@ import torch
 
 @dataclass(frozen=True)
 class Batch:
+    """One step's tensors; ``fully_labeled`` lets losses skip masking (no sync needed)."""
+
     inputs: torch.Tensor
     labels: torch.Tensor
     extras: Mapping[str, torch.Tensor]
+    fully_labeled: bool = True
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,20 @@ class TrainSet:
     rows: torch.Tensor
     extras: Mapping[str, torch.Tensor] = field(default_factory=dict)
 
+    fully_labeled: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        labeled = bool((self.labels[self.rows] >= 0).all()) if len(self) else True
+        object.__setattr__(self, "fully_labeled", labeled)
+
     def __len__(self) -> int:
         return int(self.rows.shape[0])
 
     def take(self, positions: torch.Tensor) -> Batch:
         rows = self.rows[positions]
         return Batch(self.inputs[rows], self.labels[rows],
-                     {name: tensor[rows] for name, tensor in self.extras.items()})
+                     {name: tensor[rows] for name, tensor in self.extras.items()},
+                     self.fully_labeled)
 
 
 def natural_steps(count: int, batch_size: int) -> int:

@@ -51,7 +51,7 @@ class RunControl:
             on_pause(True)
         while not self._running.wait(0.1):
             pass
-        if self._stop.is_set():
-            raise RunStopped()
         if on_pause:
             on_pause(False)
+        if self._stop.is_set():
+            raise RunStopped()

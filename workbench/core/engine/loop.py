@@ -30,7 +30,7 @@ Emit = Callable[[Event], None]
 
 def cross_entropy_objective(logits: torch.Tensor, batch: Batch):
     """Plain supervised training (the same hard loss that KD uses at alpha = 1)."""
-    loss = hard_loss(logits, batch.labels)
+    loss = hard_loss(logits, batch.labels, batch.fully_labeled)
     return loss, loss, torch.zeros((), device=logits.device)
 
 
@@ -80,9 +80,8 @@ def fit(spec: PhaseSpec, model: nn.Module, objective: Objective, train_set: Trai
     result, started, step = FitResult(), time.perf_counter(), 0
     for epoch in range(1, recipe.epochs + 1):
         model.train()
-        loss_sum = torch.zeros(())
-        correct = torch.zeros((), dtype=torch.long)
-        labeled = torch.zeros((), dtype=torch.long)
+        loss_sum, labeled = 0.0, 0
+        correct = torch.zeros((), dtype=torch.long, device=train_set.rows.device)
         for positions in epoch_positions(len(train_set), recipe.batch_size, generator,
                                          spec.steps_per_epoch):
             batch = train_set.take(positions.to(train_set.rows.device))
@@ -99,15 +98,15 @@ def fit(spec: PhaseSpec, model: nn.Module, objective: Objective, train_set: Trai
             if not math.isfinite(loss):
                 raise RunFailed(_diverged_message(spec, epoch, step, loss))
             hooks.emit(StepEnded(spec.phase, epoch, step, loss, hard.item(), soft.item()))
-            with torch.no_grad():
-                known = batch.labels >= 0
-                correct += ((logits.argmax(1) == batch.labels) & known).sum().cpu()
-                labeled += known.sum().cpu()
-                loss_sum += loss
+            loss_sum += loss
+            with torch.no_grad():  # unlabeled rows (-1) never equal an argmax
+                correct += (logits.argmax(1) == batch.labels).sum()
+            labeled += (batch.labels.shape[0] if batch.fully_labeled
+                        else int((batch.labels >= 0).sum()))
             hooks.checkpoint()
-        metrics = {"train_loss": float(loss_sum) / steps, "lr": optimizer.param_groups[0]["lr"]}
-        if int(labeled):
-            metrics["train_acc"] = int(correct) / int(labeled)
+        metrics = {"train_loss": loss_sum / steps, "lr": optimizer.param_groups[0]["lr"]}
+        if labeled:
+            metrics["train_acc"] = int(correct) / labeled
         if val is not None and val[0].shape[0]:
             metrics["val_loss"], metrics["val_acc"] = evaluate(model, *val)
             if result.best_val_acc is None or metrics["val_acc"] > result.best_val_acc:

@@ -27,7 +27,7 @@ from workbench.core.engine.context import Recorder, RunContext
 from workbench.core.engine.control import RunControl
 from workbench.core.engine.device import resolve_device
 from workbench.core.engine.events import Event, PhasePlan, RunEnded, RunStarted
-from workbench.core.engine.loop import Hooks
+from workbench.core.engine.loop import Hooks, end_phase
 from workbench.core.engine.phases import benchmark, cache_teacher, train_baseline, train_teacher
 from workbench.core.errors import RunFailed, RunStopped
 from workbench.core.presets.experiment import ExperimentPreset
@@ -107,6 +107,9 @@ def _run_phases(ctx: RunContext, method: Any, teacher: nn.Module, timings: dict[
         timed("teacher", lambda: train_teacher(ctx, teacher))
     timed("cache", lambda: cache_teacher(ctx, teacher, cache_dir))
     models.update(timed("student", lambda: method.train(ctx)))
+    student_fit = ctx.fits.get("student")
+    end_phase(ctx.hooks, "student", timings["student_s"],
+              best_val_acc=None if student_fit is None else student_fit.best_val_acc)
     for name, model in models.items():
         if name != "teacher":
             ctx.save(name, model, ctx.preset.student)

@@ -36,9 +36,10 @@ def experiment_from_text(text: str, source: str = "<text>", base_dir: Path | Non
 def experiment_from_dict(data: dict[str, Any], source: str, base_dir: Path,
                          overrides: list[str] | None = None,
                          notes: tuple[str, ...] = ()) -> ExperimentPreset:
+    data, migrated = migrate(data, source)  # a no-op for a current preset
     if overrides:
         data = apply_overrides(data, overrides)
-    return validate_experiment(data, source, base_dir, notes)
+    return validate_experiment(data, source, base_dir, tuple(notes) + tuple(migrated))
 
 
 def load_model_preset(reference: str | Path) -> ModelPreset:

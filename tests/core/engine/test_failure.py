@@ -1,0 +1,75 @@
+"""A loss that becomes NaN fails the run with a message naming phase, epoch and step."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from workbench.core.distill import offline
+from workbench.core.engine import phases
+from workbench.core.engine.events import RunEnded, StepEnded
+from workbench.core.engine.pipeline import run_experiment
+from workbench.core.errors import RunFailed
+from workbench.core.runs import RunStore, list_runs
+
+from ..conftest import tiny_preset
+
+
+def nan_on_call(objective: Any, call: int) -> Any:
+    """Wrap an objective so that its ``call``-th call returns a NaN total loss."""
+    calls = [0]
+
+    def wrapped(*args: Any, **kwargs: Any):
+        total, hard, soft = objective(*args, **kwargs)
+        calls[0] += 1
+        if calls[0] == call:
+            total = total * torch.tensor(float("nan"))
+        return total, hard, soft
+
+    return wrapped
+
+
+@pytest.mark.parametrize(("module", "name", "phase", "call", "epoch"), [
+    (offline, "kd_loss", "student", 11, 2),
+    (phases, "cross_entropy_objective", "teacher", 3, 1)])
+def test_nan_loss_fails_the_run_and_says_where(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: Any, name: str, phase: str,
+        call: int, epoch: int) -> None:
+    monkeypatch.setattr(module, name, nan_on_call(getattr(module, name), call))
+    events: list[Any] = []
+    preset = tiny_preset("train.lr=0.5", "teacher_train.lr=0.5")
+    store = RunStore(tmp_path / "runs", preset)
+    with pytest.raises(RunFailed) as raised:
+        run_experiment(preset, callbacks=[events.append], recorder=store)
+    message = str(raised.value)
+    assert f"the {phase} loss became nan" in message
+    assert f"epoch {epoch}, step {call}" in message
+    assert "lower learning rate" in message and "0.5" in message
+    steps = [event.step for event in events if isinstance(event, StepEnded)
+             and event.phase == phase]
+    assert steps == list(range(1, call))  # the NaN step itself is not reported as a step
+    assert isinstance(events[-1], RunEnded)
+    assert (events[-1].status, events[-1].error) == ("failed", message)
+    summary = json.loads((store.path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "failed" and summary["error"] == message
+    [info] = list_runs(tmp_path / "runs")
+    assert info.status == "failed"
+
+
+def test_an_unexpected_error_is_recorded_and_raised_as_run_failed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("benchmark exploded")
+
+    from workbench.core.engine import pipeline
+    monkeypatch.setattr(pipeline, "benchmark", broken)
+    events: list[Any] = []
+    preset = tiny_preset("train.epochs=1", "train.baseline=false")
+    store = RunStore(tmp_path / "runs", preset)
+    with pytest.raises(RunFailed, match="RuntimeError: benchmark exploded"):
+        run_experiment(preset, callbacks=[events.append], recorder=store)
+    assert events[-1].status == "failed"
+    assert json.loads((store.path / "summary.json").read_text())["status"] == "failed"

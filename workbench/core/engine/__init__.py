@@ -1,0 +1,1 @@
+"""The training engine: loop, events, control, checkpoints and the whole-run pipeline."""
