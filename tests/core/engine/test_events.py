@@ -133,7 +133,7 @@ def test_events_are_frozen_dataclasses_of_plain_values(tiny_run: RecordedRun) ->
 
 def test_summary_holds_every_model_and_the_ratios(tiny_run: RecordedRun) -> None:
     summary = tiny_run.result.summary
-    assert set(summary["models"]) == {"teacher", "student", "baseline"}
+    assert set(summary["models"]) >= {"teacher", "student", "baseline"}
     for role, figures in summary["models"].items():
         assert 0.0 <= figures["accuracy"] <= 1.0, role
         assert figures["params"] > 0 and figures["size_bytes"] > 0

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import torch
 
-from workbench.core.distill import offline
+from workbench.core.distill import losses
 from workbench.core.engine import phases
 from workbench.core.engine.events import RunEnded, StepEnded
 from workbench.core.engine.pipeline import run_experiment
@@ -33,7 +33,7 @@ def nan_on_call(objective: Any, call: int) -> Any:
 
 
 @pytest.mark.parametrize(("module", "name", "phase", "call", "epoch"), [
-    (offline, "kd_loss", "student", 11, 2),
+    (losses, "kd_loss", "student", 11, 2),
     (phases, "cross_entropy_objective", "teacher", 3, 1)])
 def test_nan_loss_fails_the_run_and_says_where(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: Any, name: str, phase: str,

@@ -91,7 +91,7 @@ name: bad
 teacher: {architecture: resnett}
 student: synthetic-mlp
 data: {dataset: imagenet-21k}
-distill: {method: onlin}
+distill: {method: oflline}
 """
     problems = problems_of(text)
     assert set(problems) == {"teacher.architecture", "data.dataset", "distill.method"}

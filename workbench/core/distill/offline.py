@@ -5,7 +5,7 @@ from typing import Any
 
 import torch
 
-from workbench.core.distill.losses import kd_loss, soft_targets
+from workbench.core.distill.losses import kd_objective
 from workbench.core.distill.registry import METHODS
 from workbench.core.params import Param
 
@@ -30,16 +30,10 @@ class OfflineDistillation:
 
     def train(self, context: Any) -> dict[str, torch.nn.Module]:
         """Fit one student; ``context`` is the engine's StudentContext."""
-        targets = soft_targets(context.teacher_logits, self.temperature)
-        train_set = context.student_train_set({"probs": targets.probs,
-                                               "neg_entropy": targets.neg_entropy})
-        alpha, temperature = self.alpha, self.temperature
-
-        def objective(logits: torch.Tensor, batch: Any):
-            return kd_loss(logits, batch.labels, batch.extras["probs"],
-                           batch.extras["neg_entropy"], alpha, temperature,
-                           batch.fully_labeled)
-
+        train_set = context.distill_train_set(context.teacher_logits, self.temperature)
         student = context.new_student()
-        context.fit("student", student, objective, train_set)
+        context.fit("student", student, kd_objective(self.alpha, self.temperature), train_set)
         return {"student": student}
+
+    def phases(self) -> list[str]:
+        return ["student"]

@@ -10,7 +10,10 @@ from torch import nn
 
 from workbench.core.data.prepare import PreparedData
 from workbench.core.engine.batches import TrainSet, natural_steps
-from workbench.core.engine.loop import FitResult, Hooks, Objective, PhaseSpec, fit
+from workbench.core.distill.losses import soft_targets
+from workbench.core.engine.loop import (FitResult, Hooks, Objective, PhaseSpec,
+                                        cross_entropy_objective, fit, predict)
+from workbench.core.engine.mutual import fit_mutual
 from workbench.core.models import build_model
 from workbench.core.presets.experiment import ExperimentPreset
 from workbench.core.presets.model import ModelPreset
@@ -44,15 +47,25 @@ class RunContext:
     def input_shape(self) -> tuple[int, ...]:
         return self.data.dataset.input_shape
 
-    def new_model(self, model: ModelPreset) -> nn.Module:
-        """Build a fresh model seeded by ``train.seed`` (same seed, same initial weights)."""
-        torch.manual_seed(self.preset.train.seed)
+    def new_model(self, model: ModelPreset, seed_offset: int = 0) -> nn.Module:
+        """Build a fresh model seeded by ``train.seed + seed_offset`` (same seed, same weights)."""
+        torch.manual_seed(self.preset.train.seed + seed_offset)
         module = build_model(model.architecture, model.args, self.input_shape,
                              self.data.dataset.num_classes)
         return module.to(self.device)
 
-    def new_student(self) -> nn.Module:
-        return self.new_model(self.preset.student)
+    def new_student(self, seed_offset: int = 0) -> nn.Module:
+        return self.new_model(self.preset.student, seed_offset)
+
+    def labeled_train_set(self) -> TrainSet:
+        """Only the rows that keep their labels (what a plain student may learn from)."""
+        return TrainSet(self.data.inputs, self.data.labels, self.data.labeled_rows)
+
+    def distill_train_set(self, teacher_logits: torch.Tensor, temperature: float) -> TrainSet:
+        """All training rows with the teacher's softened targets at ``temperature``."""
+        targets = soft_targets(teacher_logits, temperature)
+        return self.student_train_set({"probs": targets.probs,
+                                       "neg_entropy": targets.neg_entropy})
 
     def student_train_set(self, extras: Mapping[str, torch.Tensor] | None = None) -> TrainSet:
         """All training rows (transfer-set rows carry label -1) with per-row extras."""
@@ -71,6 +84,25 @@ class RunContext:
         result = fit(spec, model, objective, train_set, val, self.hooks)
         self.fits[phase] = result
         return result
+
+    def fit_labels_only(self, phase: str, model: nn.Module) -> FitResult:
+        """Plain training (alpha = 1) on the labeled rows, for as many steps as the student."""
+        return self.fit(phase, model, cross_entropy_objective, self.labeled_train_set(),
+                        steps_per_epoch=self.student_steps())
+
+    def logits(self, model: nn.Module) -> torch.Tensor:
+        """``model``'s logits for every training image (rows of ``data.inputs``)."""
+        return predict(model, self.data.inputs)
+
+    def fit_mutual(self, phases: list[str], models: list[nn.Module], alpha: float,
+                   temperature: float) -> list[FitResult]:
+        """Train ``models`` together on the same batches, each learning from the others."""
+        spec = PhaseSpec(",".join(phases), self.preset.train, self.preset.train.seed)
+        val = (self.data.val_inputs, self.data.val_labels)
+        results = fit_mutual(spec, phases, models, self.student_train_set(), val, self.hooks,
+                             alpha, temperature)
+        self.fits.update(zip(phases, results))
+        return results
 
     def save(self, name: str, model: nn.Module, model_preset: ModelPreset) -> None:
         if self.recorder is None:

@@ -114,6 +114,8 @@ def fit(spec: PhaseSpec, model: nn.Module, objective: Objective, train_set: Trai
         result.history.append(metrics)
         hooks.emit(EpochEnded(spec.phase, epoch, metrics))
     result.seconds = time.perf_counter() - started
+    end_phase(hooks, spec.phase, result.seconds, best_val_acc=result.best_val_acc,
+              best_epoch=result.best_epoch)
     return result
 
 

@@ -22,13 +22,14 @@ from workbench.core.compare import ratios
 from workbench.core.data.prepare import load_dataset, prepare
 from workbench.core.distill import METHODS
 from workbench.core.engine.batches import natural_steps
-from workbench.core.engine.checkpoints import load_weights
 from workbench.core.engine.context import Recorder, RunContext
 from workbench.core.engine.control import RunControl
 from workbench.core.engine.device import resolve_device
 from workbench.core.engine.events import Event, PhasePlan, RunEnded, RunStarted
-from workbench.core.engine.loop import Hooks, end_phase
+from workbench.core.engine.loop import Hooks
 from workbench.core.engine.phases import benchmark, cache_teacher, train_baseline, train_teacher
+from workbench.core.engine.teacher_source import (RecordedOutputs, load_recorded, load_teacher,
+                                                  recorded_figures, use_recorded)
 from workbench.core.errors import RunFailed, RunStopped
 from workbench.core.presets.experiment import ExperimentPreset
 
@@ -65,17 +66,20 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
     device = resolve_device(preset.train.device)
     data = prepare(load_dataset(preset.data), preset.data, preset.train.seed, device)
     ctx = RunContext(preset, data, device, Hooks(emit, control), recorder)
-    teacher = ctx.new_model(preset.teacher)
-    if preset.teacher.weights is not None:
-        load_weights(teacher, preset.teacher.weights, field="teacher.weights")
+    teacher = load_teacher(ctx)
+    recorded = None
+    if teacher is None:
+        assert preset.teacher.weights is not None
+        recorded = load_recorded(preset.teacher.weights, int(data.inputs.shape[0]),
+                                 data.dataset.num_classes)
     method = METHODS.get(preset.distill.method).factory(**preset.distill)
     run_id = recorder.run_id if recorder is not None else new_run_id(preset.name)
     threads = preset.train.threads or os.cpu_count() or 1
-    emit(RunStarted(run_id, preset.name, _plan(ctx), str(device), preset.train.seed, time.time()))
+    emit(RunStarted(run_id, preset.name, _plan(ctx, method), str(device), preset.train.seed, time.time()))
     timings: dict[str, float] = {}
     try:
         with torch_threads(threads):
-            figures = _run_phases(ctx, method, teacher, timings, cache_dir)
+            figures = _run_phases(ctx, method, teacher, recorded, timings, cache_dir)
     except RunStopped:
         summary = _summary(ctx, run_id, "stopped", {}, timings)
         emit(RunEnded("stopped", summary))
@@ -92,7 +96,8 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
     return RunResult("completed", run_id, summary)
 
 
-def _run_phases(ctx: RunContext, method: Any, teacher: nn.Module, timings: dict[str, float],
+def _run_phases(ctx: RunContext, method: Any, teacher: nn.Module | None,
+                recorded: RecordedOutputs | None, timings: dict[str, float],
                 cache_dir: Path | None) -> dict[str, dict[str, Any]]:
     """Run the phases in order; returns the comparison figures per model."""
     def timed(name: str, work: Callable[[], Any]) -> Any:
@@ -101,35 +106,38 @@ def _run_phases(ctx: RunContext, method: Any, teacher: nn.Module, timings: dict[
         timings[f"{name}_s"] = time.perf_counter() - started
         return result
 
-    models: dict[str, nn.Module] = {"teacher": teacher}
+    models: dict[str, nn.Module] = {} if teacher is None else {"teacher": teacher}
     timings["teacher_s"] = 0.0
-    if ctx.preset.teacher.weights is None:
+    if teacher is not None and ctx.preset.teacher.weights is None:
         timed("teacher", lambda: train_teacher(ctx, teacher))
-    timed("cache", lambda: cache_teacher(ctx, teacher, cache_dir))
+    if recorded is not None:
+        timed("cache", lambda: use_recorded(ctx, recorded))
+    elif method.uses_teacher_cache:
+        timed("cache", lambda: cache_teacher(ctx, teacher, cache_dir))
     models.update(timed("student", lambda: method.train(ctx)))
-    student_fit = ctx.fits.get("student")
-    end_phase(ctx.hooks, "student", timings["student_s"],
-              best_val_acc=None if student_fit is None else student_fit.best_val_acc)
     for name, model in models.items():
         if name != "teacher":
             ctx.save(name, model, ctx.preset.student)
     if ctx.preset.train.baseline:
         models["baseline"] = timed("baseline", lambda: train_baseline(ctx))
-    return timed("benchmark", lambda: benchmark(ctx, models))
+    figures = timed("benchmark", lambda: benchmark(ctx, models))
+    if teacher is None:
+        figures = {"teacher": recorded_figures(ctx), **figures}
+    return figures
 
 
-def _plan(ctx: RunContext) -> tuple[PhasePlan, ...]:
+def _plan(ctx: RunContext, method: Any) -> tuple[PhasePlan, ...]:
     preset, data = ctx.preset, ctx.data
     plan = []
-    if preset.teacher.weights is None:
+    if preset.teacher.weights is None and not preset.teacher.black_box:
         steps = natural_steps(int(data.labeled_rows.shape[0]), preset.teacher_train.batch_size)
         plan.append(PhasePlan("teacher", preset.teacher_train.epochs, steps))
-    cache_steps = -(-(data.inputs.shape[0] + data.test_inputs.shape[0]) // 1024)
-    plan.append(PhasePlan("cache", 1, cache_steps))
-    plan.append(PhasePlan("student", preset.train.epochs, ctx.student_steps()))
-    if preset.train.baseline:
-        plan.append(PhasePlan("baseline", preset.train.epochs, ctx.student_steps()))
-    plan.append(PhasePlan("benchmark", 1, 3 if preset.train.baseline else 2))
+    if method.uses_teacher_cache or preset.teacher.architecture == "outputs":
+        cache_steps = -(-(data.inputs.shape[0] + data.test_inputs.shape[0]) // 1024)
+        plan.append(PhasePlan("cache", 1, cache_steps))
+    students = method.phases() + (["baseline"] if preset.train.baseline else [])
+    plan += [PhasePlan(name, preset.train.epochs, ctx.student_steps()) for name in students]
+    plan.append(PhasePlan("benchmark", 1, 1 + len(students)))
     return tuple(plan)
 
 

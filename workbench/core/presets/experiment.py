@@ -11,7 +11,8 @@ from workbench.core.distill import METHODS
 from workbench.core.errors import PresetError, Problem
 from workbench.core.params import Param, check_mapping, unknown_key_message
 from workbench.core.presets.library import find_preset
-from workbench.core.presets.model import ModelPreset, validate_model
+from workbench.core.presets.model import (OUTPUT_SUFFIXES, TORCHSCRIPT_SUFFIXES, ModelPreset,
+                                          validate_model)
 from workbench.core.presets.schema import EXPERIMENT_TOP, SECTIONS
 from workbench.core.presets.section import Section
 from workbench.core.presets.yaml_io import migrate, read_yaml
@@ -68,6 +69,10 @@ def validate_experiment(raw: Mapping[str, Any], source: str, base_dir: Path,
     if isinstance(dataset, str) and dataset not in DATASETS:
         problems.append(Problem("data.dataset", DATASETS.unknown_message(dataset)))
     distill = _check_distill(raw.get("distill"), problems)
+    student = models["student"]
+    if student is not None and student.black_box:
+        problems.append(Problem("student", f"a '{student.architecture}' file can only be a "
+                                "teacher; the student needs an architecture to train"))
     if problems:
         raise PresetError(source, problems)
     return ExperimentPreset(name=top["name"], description=top["description"],
@@ -100,6 +105,12 @@ def _resolve_model(reference: Any, role: str, base_dir: Path,
     if not isinstance(reference, str):
         problems.append(Problem(role, f"must be a model preset name or path, got {reference!r}"))
         return None
+    if reference.lower().endswith(TORCHSCRIPT_SUFFIXES + OUTPUT_SUFFIXES):
+        kind = "outputs" if reference.lower().endswith(OUTPUT_SUFFIXES) else "torchscript"
+        name = Path(reference).stem
+        return validate_model({"architecture": kind, "weights": reference, "name": name},
+                              role, base_dir, f"{role} ({kind} file)", problems,
+                              standalone=False)
     path = find_preset(reference, "model", relative_to=base_dir)
     if path is None:
         from workbench.core.presets.library import preset_names
