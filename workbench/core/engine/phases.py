@@ -8,7 +8,6 @@ import torch
 from torch import nn
 
 from workbench.core.compare import model_figures
-from workbench.core.engine.batches import TrainSet
 from workbench.core.engine.checkpoints import weights_digest
 from workbench.core.engine.context import RunContext
 from workbench.core.engine.events import PhaseStarted
@@ -18,11 +17,9 @@ from workbench.core.engine.teacher_cache import cache_key, teacher_logits
 
 def train_teacher(ctx: RunContext, teacher: nn.Module) -> None:
     """Fit a teacher that came without weights, on the labeled rows only."""
-    train_set = TrainSet(ctx.data.inputs, ctx.data.labels, ctx.data.labeled_rows)
-    result = ctx.fit("teacher", teacher, cross_entropy_objective, train_set,
-                     recipe=ctx.preset.teacher_train, augment=ctx.preset.teacher_train.augment)
+    ctx.fit("teacher", teacher, cross_entropy_objective, ctx.labeled_train_set(),
+            recipe=ctx.preset.teacher_train, augment=ctx.preset.teacher_train.augment)
     ctx.save("teacher", teacher, ctx.preset.teacher)
-    end_phase(ctx.hooks, "teacher", result.seconds, best_val_acc=result.best_val_acc)
 
 
 def cache_teacher(ctx: RunContext, teacher: nn.Module, cache_dir: Any = None) -> str:
@@ -42,11 +39,8 @@ def cache_teacher(ctx: RunContext, teacher: nn.Module, cache_dir: Any = None) ->
 def train_baseline(ctx: RunContext) -> nn.Module:
     """Same architecture, seed and optimizer steps as the student; labels only (alpha = 1)."""
     model = ctx.new_student()
-    train_set = TrainSet(ctx.data.inputs, ctx.data.labels, ctx.data.labeled_rows)
-    result = ctx.fit("baseline", model, cross_entropy_objective, train_set,
-                     steps_per_epoch=ctx.student_steps())
+    ctx.fit_labels_only("baseline", model)
     ctx.save("baseline", model, ctx.preset.student)
-    end_phase(ctx.hooks, "baseline", result.seconds, best_val_acc=result.best_val_acc)
     return model
 
 
