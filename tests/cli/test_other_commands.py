@@ -47,7 +47,7 @@ def test_compare_formats_agree_on_the_numbers(tmp_path: Path,
     assert run_dir.name in capsys.readouterr().out
     assert main(["compare", run_dir.name[:20], "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [row["model"] for row in rows] == ["teacher", "student", "baseline"]
+    assert [row["model"] for row in rows] == ["teacher", "student", "student-int8", "baseline"]
     assert main(["compare", str(run_dir), "--csv"]) == 0
     table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert float(table[1]["accuracy"]) == rows[1]["accuracy"]

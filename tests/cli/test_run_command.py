@@ -18,7 +18,7 @@ def test_run_prints_one_json_object_with_the_documented_shape(tmp_path: Path) ->
     payload = json.loads(result.stdout)  # exactly one object: extra text would not parse
     assert payload["status"] == "completed"
     assert Path(payload["run_dir"]).is_dir()
-    assert set(payload["models"]) == {"teacher", "student", "baseline"}
+    assert set(payload["models"]) == {"teacher", "student", "student-int8", "baseline"}
     for figures in payload["models"].values():
         assert set(figures) == {"accuracy", "params", "size_bytes", "latency_ms", "throughput"}
         assert 0.0 <= figures["accuracy"] <= 1.0

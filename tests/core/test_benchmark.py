@@ -68,3 +68,70 @@ def test_thread_count_is_restored_even_after_an_error() -> None:
     assert torch.get_num_threads() == before
     measure_latency(mlp(4), (1, 28, 28), repeats=2, warmup=0, threads=1)
     assert torch.get_num_threads() == before
+
+
+# --- FLOPs, memory, files, machine ------------------------------------------------------
+
+from workbench.core.benchmark import (describe_machine, file_size, flops_per_sample,  # noqa: E402
+                                      machine_info, peak_memory)
+
+SHAPE = (1, 28, 28)
+
+
+def test_flops_count_two_per_multiply_add_of_every_linear_layer() -> None:
+    assert flops_per_sample(mlp(8), SHAPE) == 2 * (784 * 8 + 8 * 10)
+
+
+def test_peak_memory_is_weights_plus_input_plus_live_activations() -> None:
+    model = mlp(8)
+    weights = 4 * parameter_count(model)
+    activations = 4 * (8 + 10)  # hidden layer (ReLU in place) and logits
+    assert peak_memory(model, SHAPE) == weights + 4 * 784 + activations
+    assert peak_memory(model, SHAPE, batch_size=16) == weights + 16 * (4 * 784 + activations)
+
+
+def test_peak_memory_counts_the_largest_set_of_activations_alive_at_once() -> None:
+    conv = build_model("cnn", {"channels": [4], "convs_per_block": 1, "batch_norm": False,
+                               "hidden": 0}, SHAPE, 10)
+    weights = 4 * parameter_count(conv)
+    feature_map = 4 * 4 * 28 * 28  # the conv output, before pooling frees it
+    assert peak_memory(conv, SHAPE) >= weights + 4 * 784 + feature_map
+
+
+def test_a_hundred_times_larger_model_is_never_reported_smaller_or_faster() -> None:
+    small, large = mlp(8), mlp(800)
+    assert flops_per_sample(large, SHAPE) >= 95 * flops_per_sample(small, SHAPE)
+    assert peak_memory(large, SHAPE) > 50 * peak_memory(small, SHAPE)
+    latency = {name: measure_latency(model, SHAPE, repeats=15, warmup=2, threads=1).p50_ms
+               for name, model in (("small", small), ("large", large))}
+    assert latency["large"] > latency["small"]
+    throughput = {name: measure_throughput(model, SHAPE, batch_size=64, threads=1,
+                                           min_seconds=0.0)
+                  for name, model in (("small", small), ("large", large))}
+    assert throughput["large"] < throughput["small"]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_figures_work_on_a_torchscript_model() -> None:
+    model = mlp(8).eval()
+    scripted = torch.jit.script(model)
+    assert flops_per_sample(scripted, SHAPE) == flops_per_sample(model, SHAPE)
+    assert peak_memory(scripted, SHAPE) == peak_memory(model, SHAPE)
+    assert measure_latency(scripted, SHAPE, repeats=3, warmup=1).p50_ms > 0
+
+
+def test_file_size_is_the_size_on_disk(tmp_path: Path) -> None:
+    path, model = tmp_path / "model.pt", mlp(4)
+    with open(path, "wb") as handle:
+        torch.save(model.state_dict(), handle)
+    assert file_size(path) == path.stat().st_size == serialized_size(model)
+
+
+def test_machine_info_reports_the_timing_threads() -> None:
+    info = machine_info(threads=1)
+    assert info["threads"] == 1 and info["torch"] == torch.__version__
+    assert info["cores"] and info["cpu"]
+    assert "threads" not in machine_info()
+    line = describe_machine(info)
+    assert "1 thread" in line and torch.__version__ in line
+    assert "3 threads" in describe_machine(machine_info(), threads=3)

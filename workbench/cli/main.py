@@ -10,7 +10,8 @@ import sys
 from collections.abc import Sequence
 
 from workbench import __version__
-from workbench.cli.commands import compare_cmd, data_cmd, presets_cmd, run_cmd, runs_cmd
+from workbench.cli.commands import (bench_cmd, compare_cmd, data_cmd, export_cmd, presets_cmd,
+                                    run_cmd, runs_cmd)
 from workbench.core.errors import WorkbenchError
 
 EXIT_BAD_INPUT = 2
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "you can see, tune and compare. With no command, opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (run_cmd, presets_cmd, runs_cmd, compare_cmd, data_cmd):
+    for module in (run_cmd, presets_cmd, runs_cmd, compare_cmd, bench_cmd, export_cmd, data_cmd):
         module.register(commands)
     commands.add_parser("gui", help="open the desktop app (same as no command)")
     return parser

@@ -6,23 +6,34 @@ from typing import Any
 
 from torch import nn
 
-from workbench.core.benchmark import (measure_latency, measure_throughput, parameter_count,
-                                      serialized_size)
-from workbench.core.presets.section import Section
+from workbench.core.benchmark import (flops_per_sample, measure_latency, measure_throughput,
+                                      parameter_count, peak_memory, serialized_size)
+
+# Every figure a comparison row carries, in the order tables show them.
+FIGURE_KEYS = ("accuracy", "params", "trainable_params", "size_bytes", "flops", "latency_ms",
+               "latency_p95_ms", "latency_p99_ms", "throughput", "peak_memory_bytes", "threads")
 
 
-def model_figures(model: nn.Module, accuracy: float, input_shape: tuple[int, ...],
-                  settings: Section) -> dict[str, Any]:
-    """Accuracy, size and CPU speed of one model (moved to the CPU for timing)."""
+def model_figures(model: nn.Module, accuracy: float | None, input_shape: tuple[int, ...],
+                  settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Accuracy, size, FLOPs, memory and CPU speed of one model (moved to the CPU first).
+
+    Args:
+        settings: the preset's ``compare`` section (latency_repeats, warmup,
+            throughput_batch, threads), or any mapping with those keys.
+    """
     model = model.cpu()
-    latency = measure_latency(model, input_shape, settings.latency_repeats, settings.warmup,
-                              settings.threads)
+    threads = settings["threads"]
+    latency = measure_latency(model, input_shape, settings["latency_repeats"],
+                              settings["warmup"], threads)
     return {"accuracy": accuracy, "params": parameter_count(model),
-            "size_bytes": serialized_size(model), "latency_ms": latency.p50_ms,
-            "latency_p95_ms": latency.p95_ms,
-            "throughput": measure_throughput(model, input_shape, settings.throughput_batch,
-                                             settings.threads),
-            "threads": settings.threads}
+            "trainable_params": parameter_count(model, trainable_only=True),
+            "size_bytes": serialized_size(model), "flops": flops_per_sample(model, input_shape),
+            "latency_ms": latency.p50_ms, "latency_p95_ms": latency.p95_ms,
+            "latency_p99_ms": latency.p99_ms,
+            "throughput": measure_throughput(model, input_shape, settings["throughput_batch"],
+                                             threads),
+            "peak_memory_bytes": peak_memory(model, input_shape), "threads": threads}
 
 
 def ratios(models: Mapping[str, Mapping[str, Any]], student: str = "student") -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""``workbench compare RUN...``: teacher, students and baselines side by side."""
+"""``workbench compare RUN...``: teacher, students and baselines side by side, with the
+machine each run was measured on."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,7 @@ from typing import Any
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.paths import default_runs_dir
-from workbench.core.tables import summary_rows, to_csv, to_markdown, to_text
+from workbench.core.tables import machines, summary_rows, to_csv, to_markdown, to_text
 from workbench.core.runs import find_run
 
 
@@ -40,6 +41,13 @@ def compare_command(args: argparse.Namespace) -> int:
         print(to_csv(rows), end="")
     elif args.markdown:
         print(to_markdown(rows))
+        for machine in machines(rows):
+            print(f"\nMeasured on {machine}.")
     else:
         print(to_text(rows))
+        for row in rows:
+            if row.get("note"):
+                print(f"note: {row['run']} {row['model']}: {row['note']}")
+        for machine in machines(rows):
+            print(f"machine: {machine}")
     return 0

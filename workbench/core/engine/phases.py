@@ -13,6 +13,7 @@ from workbench.core.engine.context import RunContext
 from workbench.core.engine.events import PhaseStarted
 from workbench.core.engine.loop import cross_entropy_objective, end_phase, predict
 from workbench.core.engine.teacher_cache import cache_key, teacher_logits
+from workbench.core.quantize import INT8_SUFFIX, int8_figures
 
 
 def train_teacher(ctx: RunContext, teacher: nn.Module) -> None:
@@ -51,7 +52,8 @@ def logits_on_test(ctx: RunContext, role: str, model: nn.Module) -> torch.Tensor
 
 
 def benchmark(ctx: RunContext, models: dict[str, nn.Module]) -> dict[str, dict[str, Any]]:
-    """Test accuracy, agreement with the teacher, size and CPU speed of each model."""
+    """Test accuracy, agreement with the teacher, size, FLOPs, memory and CPU speed of each
+    model, plus a "student-int8" row: the student in dynamic int8, tested on the CPU."""
     started = time.perf_counter()
     ctx.hooks.emit(PhaseStarted("benchmark", 1, len(models)))
     labels = ctx.data.test_labels
@@ -61,7 +63,6 @@ def benchmark(ctx: RunContext, models: dict[str, nn.Module]) -> dict[str, dict[s
         ctx.hooks.checkpoint()
         accuracy = (predictions[role] == labels).float().mean().item()
         entry = model_figures(model, accuracy, ctx.input_shape, ctx.preset.compare)
-        model.to(ctx.device)
         if role != "teacher" and "teacher" in predictions:
             entry["agreement"] = (predictions[role] == predictions["teacher"]).float().mean().item()
         fitted = ctx.fits.get(role)
@@ -69,5 +70,11 @@ def benchmark(ctx: RunContext, models: dict[str, nn.Module]) -> dict[str, dict[s
             entry["best_val_acc"], entry["best_epoch"] = fitted.best_val_acc, fitted.best_epoch
             entry["last_val_acc"] = fitted.history[-1].get("val_acc") if fitted.history else None
         figures[role] = entry
+        if role == "student":
+            ctx.hooks.checkpoint()
+            figures["student" + INT8_SUFFIX] = int8_figures(
+                model, entry, ctx.data.test_inputs, labels, ctx.input_shape, ctx.preset.compare,
+                predictions.get("teacher"))
+        model.to(ctx.device)
     end_phase(ctx.hooks, "benchmark", time.perf_counter() - started)
     return figures

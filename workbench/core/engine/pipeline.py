@@ -157,5 +157,5 @@ def _summary(ctx: RunContext, run_id: str, status: str, figures: dict[str, dict[
                     "train": int(data.train_rows.shape[0]), "val": int(data.val_rows.shape[0]),
                     "labeled": int(data.labeled_rows.shape[0]),
                     "test": int(data.test_inputs.shape[0])},
-        "machine": machine_info(), "version": __version__,
+        "machine": machine_info(ctx.preset.compare.threads), "version": __version__,
     }

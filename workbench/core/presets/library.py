@@ -1,10 +1,16 @@
-"""Where presets live: the user's own folder first, then the bundled ones."""
+"""Where presets live: the user's own folder first, then the bundled ones, then any folder.
+
+A user preset may hide a bundled one of the same name; the entry says so
+(``shadows``) so front-ends can show it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.core.errors import WorkbenchError
 from workbench.core.paths import bundled_presets_dir, user_config_dir
+from workbench.core.presets.yaml_io import read_yaml
 
 KIND_FOLDERS = {"model": "models", "experiment": "experiments"}
 
@@ -15,21 +21,34 @@ class PresetEntry:
 
     name: str
     kind: str
-    origin: str  # "user" | "bundled"
+    origin: str  # "user" | "bundled" | "path"
     path: Path
     shadows: Path | None = None  # the bundled file a user preset hides
 
 
 def user_presets_dir() -> Path:
+    """The user's own presets (``models/`` and ``experiments/``) in the config folder."""
     return user_config_dir() / "presets"
+
+
+def user_kind_dir(kind: str) -> Path:
+    """``<user presets>/models`` or ``<user presets>/experiments``."""
+    return user_presets_dir() / KIND_FOLDERS[kind]
 
 
 def library_roots() -> list[tuple[str, Path]]:
     return [("user", user_presets_dir()), ("bundled", bundled_presets_dir())]
 
 
-def list_presets(kind: str | None = None) -> list[PresetEntry]:
-    """All presets, user ones first; a user preset with a bundled name notes what it hides."""
+def list_presets(kind: str | None = None,
+                 extra_folders: tuple[Path, ...] = ()) -> list[PresetEntry]:
+    """All presets, user ones first; a user preset with a bundled name notes what it hides.
+
+    Args:
+        kind: only this kind ("model" or "experiment"), or both.
+        extra_folders: more folders to list (origin "path"), each holding
+            ``models/`` and ``experiments/`` or the YAML files themselves.
+    """
     entries: list[PresetEntry] = []
     for preset_kind, folder_name in KIND_FOLDERS.items():
         if kind not in (None, preset_kind):
@@ -44,6 +63,22 @@ def list_presets(kind: str | None = None) -> list[PresetEntry]:
                     continue
                 seen[name] = PresetEntry(name, preset_kind, origin, path)
         entries += sorted(seen.values(), key=lambda entry: entry.name)
+        entries += _folder_entries(extra_folders, preset_kind, folder_name)
+    return entries
+
+
+def _folder_entries(folders: tuple[Path, ...], kind: str, folder_name: str) -> list[PresetEntry]:
+    """Presets of ``kind`` in arbitrary folders, told apart by their declared ``kind``."""
+    entries: list[PresetEntry] = []
+    for folder in folders:
+        paths = sorted((folder / folder_name).glob("*.yaml")) + sorted(folder.glob("*.yaml"))
+        for path in paths:
+            try:
+                declared = read_yaml(path).get("kind", "experiment")
+            except WorkbenchError:
+                declared = None
+            if declared == kind:
+                entries.append(PresetEntry(path.stem, kind, "path", path))
     return entries
 
 

@@ -13,6 +13,16 @@ from workbench.core.presets.schema import INLINE_MODEL_FIELDS, MODEL_FIELDS
 from workbench.core.presets.section import Section
 
 
+# Teachers known only by a file: no Python class needed (response-based distillation).
+BLACK_BOX = {
+    "torchscript": "a TorchScript file (torch.jit.save) mapping images to logits",
+    "outputs": "recorded outputs: logits or probabilities, one row per training image "
+               "(.npy, .npz with 'train' and optional 'test', or .csv)",
+}
+TORCHSCRIPT_SUFFIXES = (".pt", ".pth", ".ts", ".jit", ".torchscript")
+OUTPUT_SUFFIXES = (".npy", ".npz", ".csv")
+
+
 @dataclass(frozen=True)
 class ModelPreset:
     """A validated model preset; ``weights`` is an absolute path or None."""
@@ -24,6 +34,10 @@ class ModelPreset:
     weights: Path | None
     trained_on: Mapping[str, Any] | None
     source: str
+
+    @property
+    def black_box(self) -> bool:
+        return self.architecture in BLACK_BOX
 
     def to_dict(self) -> dict[str, Any]:
         """Self-contained form (absolute weights path) for run folders."""
@@ -45,7 +59,13 @@ def validate_model(raw: Any, path: str, base_dir: Path, source: str,
     prefix = f"{path}." if path else ""
     architecture = values["architecture"]
     args: dict[str, Any] = {}
-    if isinstance(architecture, str):
+    if architecture in BLACK_BOX:
+        if values["weights"] is None:
+            problems.append(Problem(prefix + "weights", f"is required for a '{architecture}' "
+                                    f"teacher: {BLACK_BOX[architecture]}"))
+        if values["args"]:
+            problems.append(Problem(prefix + "args", f"a '{architecture}' model takes no args"))
+    elif isinstance(architecture, str):
         if architecture not in MODELS:
             problems.append(Problem(prefix + "architecture", MODELS.unknown_message(architecture)))
         else:

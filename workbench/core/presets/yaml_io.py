@@ -1,6 +1,8 @@
 """Reading preset files: ``yaml.safe_load`` only, errors naming file and line."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +11,45 @@ import yaml
 from workbench.core.errors import PresetError, Problem
 from workbench.core.presets.schema import SCHEMA_VERSION
 
-# version -> function upgrading a raw mapping from that version to the next one.
-MIGRATIONS: dict[int, Any] = {}
+FLAT_DISTILL_KEYS = ("alpha", "temperature")  # schema 0 kept these at the top
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """Upgrades a raw preset mapping from one schema version to the next.
+
+    Args:
+        what: what changed, in words, for the note shown to people.
+        upgrade: takes a copy of the raw mapping and returns the upgraded one.
+    """
+
+    what: str
+    upgrade: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _flat_distill_to_section(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 0 kept ``alpha`` and ``temperature`` at the top; schema 1 has ``distill``."""
+    moved = {key: data.pop(key) for key in FLAT_DISTILL_KEYS if key in data}
+    if not moved:
+        return data
+    distill = data.get("distill")
+    distill = {} if distill is None else distill
+    if not isinstance(distill, dict):
+        return {**data, "distill": distill, **moved}  # validation names the bad section
+    clashes = sorted(key for key in moved if key in distill)
+    if clashes:
+        raise PresetError("schema 0", [Problem(key, "set both at the top (schema 0) and "
+                                               f"under distill; keep only distill.{key}")
+                                       for key in clashes])
+    data["distill"] = {**distill, **moved}
+    return data
+
+
+# version -> how a raw mapping of that version becomes the next version.
+MIGRATIONS: dict[int, Migration] = {
+    0: Migration("moved top-level alpha/temperature under distill", _flat_distill_to_section),
+}
+OLDEST_SCHEMA = min(MIGRATIONS)
 
 
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
@@ -37,20 +76,30 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 
 def migrate(data: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
-    """Bring a raw preset to the current schema; returns it with notes for people."""
+    """Bring a raw preset to the current schema; returns it with notes for people.
+
+    Older versions are upgraded step by step (each step adds a note); a newer
+    version is refused with the version this app supports.
+    """
     version = data.get("schema")
     if version is None:
         return data, []  # validation reports the missing field
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise PresetError(source, [Problem("schema", f"must be a positive integer, got {version!r}")])
+    if not isinstance(version, int) or isinstance(version, bool) or version < OLDEST_SCHEMA:
+        raise PresetError(source, [Problem("schema", f"must be an integer from {OLDEST_SCHEMA} "
+                                           f"to {SCHEMA_VERSION}, got {version!r}")])
     if version > SCHEMA_VERSION:
         raise PresetError(source, [Problem(
             "schema", f"version {version} is newer than this app supports "
             f"(schema {SCHEMA_VERSION}); update Distill Workbench to load it")])
     notes = []
     while version < SCHEMA_VERSION:
-        data = MIGRATIONS[version](dict(data))
-        notes.append(f"{source}: migrated from schema {version} to {version + 1}")
+        step = MIGRATIONS[version]
+        try:
+            data = step.upgrade(dict(data))
+        except PresetError as error:
+            raise PresetError(source, error.problems) from None
+        notes.append(f"{source}: migrated from schema {version} to {version + 1} "
+                     f"({step.what}); save it again to keep the new layout")
         version += 1
         data["schema"] = version
     return data, notes

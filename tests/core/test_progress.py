@@ -1,0 +1,52 @@
+"""Run progress and ETA from events, with a fake clock."""
+from __future__ import annotations
+
+from workbench.core.engine.events import (PhaseEnded, PhasePlan, PhaseStarted, RunEnded,
+                                          RunStarted, StepEnded)
+from workbench.core.progress import RunProgress, format_duration
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_fraction_and_eta_follow_the_plan():
+    clock = Clock()
+    progress = RunProgress(clock)
+    plan = (PhasePlan("student", 2, 5), PhasePlan("baseline", 2, 5))
+    progress.update(RunStarted("id", "x", plan, "cpu", 0, 0.0))
+    assert progress.eta_seconds() is None and progress.describe() == "starting"
+    progress.update(PhaseStarted("student", 2, 5))
+    for step in range(1, 6):
+        clock.now += 1.0
+        progress.update(StepEnded("student", 1, step, 1.0, 1.0, 0.0))
+    assert progress.fraction == 0.25
+    assert progress.eta_seconds() == 15.0  # 5 + 10 steps left at 1 s each
+    assert progress.describe() == "distilling the student · epoch 1/2 · 15 s left"
+    progress.update(PhaseEnded("student", 10.0))
+    progress.update(PhaseStarted("baseline", 2, 5))
+    assert progress.fraction == 0.5
+    progress.update(RunEnded("completed", {}))
+    assert progress.fraction == 1.0 and progress.eta_seconds() == 0.0
+
+
+def test_format_duration():
+    assert format_duration(5.4) == "5 s"
+    assert format_duration(65) == "1 min 05 s"
+    assert format_duration(3725) == "1 h 02 min"
+
+
+def test_a_phase_without_phase_ended_counts_as_done_when_the_next_starts():
+    progress = RunProgress(Clock())
+    plan = (PhasePlan("student", 1, 4), PhasePlan("baseline", 1, 4))
+    progress.update(RunStarted("id", "x", plan, "cpu", 0, 0.0))
+    progress.update(PhaseStarted("student", 1, 4))
+    progress.update(StepEnded("student", 1, 4, 1.0, 1.0, 0.0))
+    progress.update(PhaseStarted("baseline", 1, 4))  # no PhaseEnded("student") before it
+    assert progress.done_steps == 4
+    progress.update(PhaseEnded("baseline", 1.0))
+    assert progress.done_steps == 8 and progress.fraction == 1.0

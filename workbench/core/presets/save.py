@@ -1,0 +1,67 @@
+"""Saving and exporting experiment settings as preset files, validated before writing."""
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench.core.errors import PresetError, Problem
+from workbench.core.paths import bundled_presets_dir
+from workbench.core.presets.experiment import ExperimentPreset
+from workbench.core.presets.library import find_preset, user_presets_dir
+from workbench.core.presets.load import experiment_from_dict
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def settings_from_preset(preset: ExperimentPreset) -> dict[str, Any]:
+    """A raw, editable mapping of a validated preset.
+
+    Library models stay referenced by name (so a saved preset is shareable);
+    other models are inlined.
+    """
+    settings = preset.to_dict()
+    for role in ("teacher", "student"):
+        model = getattr(preset, role)
+        path = find_preset(model.name, "model")
+        if path is not None and Path(path).resolve() == Path(model.source).resolve():
+            settings[role] = model.name
+    return settings
+
+
+def validate_settings(settings: dict[str, Any], source: str = "<window>") -> ExperimentPreset:
+    """Validate settings as a whole preset; raises PresetError listing every problem."""
+    return experiment_from_dict(copy.deepcopy(settings), source,
+                                bundled_presets_dir() / "experiments")
+
+
+def _check_name(name: str) -> None:
+    if not NAME_PATTERN.match(name or ""):
+        raise PresetError("<save>", [Problem("name", f"{name!r} cannot be a file name: use "
+                                             "letters, digits, '-', '_' and '.'")])
+
+
+def write_experiment(settings: dict[str, Any], path: Path) -> Path:
+    """Validate, then write ``settings`` as YAML at ``path`` (atomically)."""
+    validate_settings(settings, str(path))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+def save_user_experiment(settings: dict[str, Any], name: str,
+                         overwrite: bool = False) -> Path:
+    """Save as ``<user presets>/experiments/<name>.yaml``; refuses to overwrite unless asked."""
+    _check_name(name)
+    settings = {**settings, "name": name}
+    path = user_presets_dir() / "experiments" / f"{name}.yaml"
+    if path.exists() and not overwrite:
+        raise PresetError(str(path), [Problem("name", f"a preset named '{name}' already "
+                                              "exists; pick another name or overwrite it")])
+    return write_experiment(settings, path)
