@@ -50,3 +50,17 @@ def test_a_phase_without_phase_ended_counts_as_done_when_the_next_starts():
     assert progress.done_steps == 4
     progress.update(PhaseEnded("baseline", 1.0))
     assert progress.done_steps == 8 and progress.fraction == 1.0
+
+
+def test_eta_uses_the_pace_of_the_phase_in_progress():
+    clock = Clock()
+    progress = RunProgress(clock)
+    plan = (PhasePlan("cache", 1, 1), PhasePlan("student", 1, 10), PhasePlan("baseline", 1, 10))
+    progress.update(RunStarted("id", "x", plan, "cpu", 0, 0.0))
+    progress.update(PhaseStarted("cache", 1, 1))
+    clock.now = 100.0  # a slow phase with a single step
+    progress.update(PhaseEnded("cache", 100.0))
+    progress.update(PhaseStarted("student", 1, 10))
+    clock.now = 105.0
+    progress.update(StepEnded("student", 1, 5, 1.0, 1.0, 0.0))
+    assert progress.eta_seconds() == 15.0  # 5 + 10 steps at 1 s, not at 105 s / 6 steps

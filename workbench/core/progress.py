@@ -19,8 +19,8 @@ PHASE_LABELS = {"teacher": "training the teacher", "cache": "caching teacher out
 class RunProgress:
     """Step-weighted progress over the run's plan.
 
-    The ETA assumes the remaining steps go at the pace measured so far in this
-    run, with the current phase's own pace for its remaining steps.
+    The ETA assumes the remaining steps go at the current phase's pace (the
+    whole run's pace until the phase has a step to measure).
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -82,7 +82,10 @@ class RunProgress:
                       if self.phase_steps else overall_pace)
         in_phase = max(0, self.plan.get(self.phase, 0) - self.phase_steps)
         later = max(0, self.total_steps - self.done_before_phase - self.plan.get(self.phase, 0))
-        return in_phase * phase_pace + later * overall_pace
+        # Later phases train models like this one; the overall pace would also count
+        # phases with few, slow "steps" (caching teacher outputs) and overshoot.
+        later_pace = phase_pace if self.phase_steps else overall_pace
+        return in_phase * phase_pace + later * later_pace
 
     def describe(self) -> str:
         """``distilling the student · epoch 2/4 · 1 min 5 s left``."""

@@ -1,70 +1,33 @@
-"""The side-by-side table of teacher, student and baseline, as text people can paste."""
+"""The desktop app's comparison table: formatted cells over ``tables`` (the CLI's rows),
+so the window, ``workbench compare`` and the run store show the same numbers."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from workbench.core.compare import ratios
+from workbench.core import tables
 
-ROLES = ("teacher", "student", "baseline")
-HEADERS = ("model", "accuracy", "params", "size on disk", "latency (batch 1)", "throughput",
+COLUMNS = ("model", "accuracy", "params", "size_bytes", "latency_ms", "throughput",
            "retention", "speedup", "compression")
+HEADERS = tuple(tables.HEADERS[column] for column in COLUMNS)
 
 
-def _size(size_bytes: float | None) -> str:
-    if size_bytes is None:
-        return "-"
-    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
-        if size_bytes >= scale:
-            return f"{size_bytes / scale:.1f} {unit}"
-    return f"{int(size_bytes)} B"
-
-
-def _number(value: Any, pattern: str) -> str:
-    return "-" if value is None else pattern.format(value)
+def summary_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Raw rows for every model of a run (peers, generations and int8 included)."""
+    return tables.summary_rows(str(summary.get("run_id", "")), summary)
 
 
 def comparison_rows(summary: Mapping[str, Any]) -> list[list[str]]:
-    """One formatted row per model present in a run summary (teacher first).
-
-    Ratios compare each model with the teacher, so the baseline gets its own
-    retention, speedup and compression too.
-    """
-    models = summary.get("models") or {}
-    rows = []
-    for role in ROLES:
-        figures = models.get(role)
-        if not figures:
-            continue
-        relative = ratios(models, student=role) if role != "teacher" else {}
-        rows.append([
-            role,
-            _number(figures.get("accuracy"), "{:.2%}"),
-            _number(figures.get("params"), "{:,}"),
-            _size(figures.get("size_bytes")),
-            _number(figures.get("latency_ms"), "{:.3f} ms"),
-            _number(figures.get("throughput"), "{:,.0f}/s"),
-            _number(relative.get("retention"), "{:.1%}"),
-            _number(relative.get("speedup"), "{:.1f}x"),
-            _number(relative.get("compression"), "{:.1f}x"),
-        ])
-    return rows
+    """One row of formatted cells per model; ratios compare each model with the teacher."""
+    return [[tables.format_value(column, row.get(column)) for column in COLUMNS]
+            for row in summary_rows(summary)]
 
 
-def to_csv(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buffer.getvalue()
+def to_csv(summary: Mapping[str, Any]) -> str:
+    """Raw numbers, every figure (as ``workbench compare --csv``)."""
+    return tables.to_csv(summary_rows(summary))
 
 
-def to_markdown(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
-
-    separator = "|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|"
-    return "\n".join([line(headers), separator, *(line(row) for row in rows)]) + "\n"
+def to_markdown(summary: Mapping[str, Any]) -> str:
+    """The table shown in the window, as Markdown."""
+    return tables.to_markdown(summary_rows(summary), ("model",) + COLUMNS[1:])

@@ -1,0 +1,75 @@
+"""Regenerate the README screenshots: two synthetic-quick runs, then each tab.
+
+    Xvfb :99 -screen 0 1600x1000x24 &
+    DISPLAY=:99 python benchmarks/gui_screenshots.py assets/screenshots
+
+Runs go to a temporary run store, so the user's runs are untouched.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main(out: Path, dark: bool = False) -> int:
+    scratch = Path(tempfile.mkdtemp(prefix="wb-shots-"))
+    for name in ("RUNS", "CACHE", "CONFIG"):
+        os.environ[f"WORKBENCH_{name}_DIR"] = str(scratch / name.lower())
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch / "qs"))
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    if dark:
+        from workbench.gui.theme import dark_palette
+
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
+    from workbench.gui import theme
+    from workbench.gui.main_window import MainWindow
+
+    theme.apply_plot_theme(app)
+    window = MainWindow(scratch / "runs")
+    window.resize(1440, 900)
+    window.show()
+    window.load_preset("synthetic-quick")
+    runs = [(8.0, 0.3), (4.0, 0.5)]  # (temperature, alpha); the last one stays on screen
+
+    def run_next(*_: object) -> None:
+        if not runs:
+            app.processEvents()
+            finish()
+            return
+        temperature, alpha = runs.pop(0)
+        window.experiment.set_temperature(temperature)
+        window.experiment.method_form.controls["alpha"].setValue(alpha)
+        window.start_run()
+
+    def finish() -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        suffix = "-dark" if dark else ""
+        window.curves.redraw(force=True)
+        window.tabs.setCurrentIndex(0)
+        app.processEvents()
+        window.grab().save(str(out / f"main-window{suffix}.png"))
+        window.tabs.setCurrentIndex(1)
+        app.processEvents()
+        window.grab().save(str(out / f"compare{suffix}.png"))
+        window.tabs.setCurrentIndex(2)
+        window.runs.select_rows([0, 1])
+        app.processEvents()
+        window.grab().save(str(out / f"runs{suffix}.png"))
+        print(f"screenshots saved in {out}")
+        app.exit(0)
+
+    window.run_finished.connect(lambda status, code: run_next())
+    run_next()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    arguments = [arg for arg in sys.argv[1:] if arg != "--dark"]
+    sys.exit(main(Path(arguments[0] if arguments else "assets/screenshots"),
+                  dark="--dark" in sys.argv))

@@ -1,0 +1,1 @@
+"""The desktop app (PySide6 + pyqtgraph): a view on ``workbench.core``, no business logic."""

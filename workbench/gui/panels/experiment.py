@@ -1,0 +1,229 @@
+"""The experiment panel: teacher, student, data, α and T, training recipe.
+
+It edits a raw settings mapping (what a preset file holds); validation and
+saving are core's job. Model pickers are fed from the preset library.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
+                               QLabel, QSpinBox, QVBoxLayout, QWidget)
+
+from workbench.core.data import DATASETS
+from workbench.core.distill import METHODS
+from workbench.core.errors import PresetError, Problem
+from workbench.core.model_info import model_info
+from workbench.core.params import Param
+from workbench.core.presets.library import list_presets
+from workbench.core.presets.load import load_model_preset
+from workbench.core.presets.model import ModelPreset, validate_model
+from workbench.gui.panels.param_form import ParamForm
+
+INLINE = "(from the preset)"
+
+
+def describe_model_reference(reference: Any) -> tuple[str, ModelPreset | None]:
+    """(one line for people, the model preset or None when it does not validate)."""
+    problems: list[Problem] = []
+    try:
+        if isinstance(reference, str):
+            model = load_model_preset(reference)
+        else:  # an inline mapping; weights paths in it are absolute (settings_from_preset)
+            model = validate_model(reference, "", Path.cwd(), "inline", problems,
+                                   standalone=False)
+    except PresetError as error:
+        problems = error.problems
+        model = None
+    if model is None:
+        return "⚠ " + "; ".join(str(problem) for problem in problems), None
+    return model_info(model).describe(), model
+
+
+class ModelPicker(QWidget):
+    """A combo of model presets with a line describing the chosen one."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.combo = QComboBox()
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.info.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.info)
+        for entry in list_presets("model"):
+            self.combo.addItem(entry.name, entry.name)
+        self.combo.currentIndexChanged.connect(self._on_change)
+        self.model: ModelPreset | None = None
+
+    def set_reference(self, reference: Any) -> None:
+        """A library name, or an inline mapping (added as its own item)."""
+        if isinstance(reference, str) and self.combo.findData(reference) >= 0:
+            index = self.combo.findData(reference)
+        else:
+            label = f"{INLINE} {reference.get('name', '') if isinstance(reference, dict) else reference}"
+            self.combo.addItem(label, copy.deepcopy(reference))
+            index = self.combo.count() - 1
+        if index == self.combo.currentIndex():
+            self._on_change()
+        self.combo.setCurrentIndex(index)
+
+    def reference(self) -> Any:
+        return copy.deepcopy(self.combo.currentData())
+
+    def _on_change(self) -> None:
+        text, self.model = describe_model_reference(self.combo.currentData())
+        self.info.setText(text)
+        self.changed.emit()
+
+
+class ExperimentPanel(QWidget):
+    """Edits one experiment's settings.
+
+    Signals:
+        changed: any setting changed.
+        temperature_changed(float): the T control moved (drives the preview).
+        teacher_changed: another teacher (or dataset) was picked.
+    """
+
+    changed = Signal()
+    temperature_changed = Signal(float)
+    teacher_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._base: dict[str, Any] = {}
+        self._loading = False
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.teacher = ModelPicker()
+        self.student = ModelPicker()
+        self.dataset = QComboBox()
+        self.dataset.addItems(DATASETS.names())
+        self.method = QComboBox()
+        self.method.addItems(METHODS.names())
+        self.method_form = ParamForm()
+        self.epochs, self.batch_size, self.seed = QSpinBox(), QSpinBox(), QSpinBox()
+        self.epochs.setRange(1, 100000)
+        self.batch_size.setRange(1, 65536)
+        self.seed.setRange(0, 2**31 - 1)
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(0.00001, 10.0)
+        self.lr.setSingleStep(0.0005)
+        self.baseline = QCheckBox("Train a baseline student too")
+        self._build_layout()
+        self._connect()
+        self._rebuild_method_form()
+
+    def _build_layout(self) -> None:
+        models = QGroupBox("Models and data")
+        form = QFormLayout(models)
+        form.addRow(self.description)
+        form.addRow("Teacher", self.teacher)
+        form.addRow("Student", self.student)
+        form.addRow("Dataset", self.dataset)
+        distill = QGroupBox("Distillation")
+        distill_form = QFormLayout(distill)
+        distill_form.addRow("Method", self.method)
+        distill_form.addRow(self.method_form)
+        train = QGroupBox("Training the student")
+        grid = QGridLayout(train)
+        for index, (label, control) in enumerate((("Epochs", self.epochs),
+                                                  ("Learning rate", self.lr),
+                                                  ("Batch size", self.batch_size),
+                                                  ("Seed", self.seed))):
+            grid.addWidget(QLabel(label), index // 2, (index % 2) * 2)
+            grid.addWidget(control, index // 2, (index % 2) * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        grid.addWidget(self.baseline, 2, 0, 1, 4)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for group in (models, distill, train):
+            layout.addWidget(group)
+
+    def _connect(self) -> None:
+        for signal in (self.teacher.changed, self.student.changed,
+                       self.dataset.currentTextChanged, self.method_form.changed,
+                       self.epochs.valueChanged, self.lr.valueChanged,
+                       self.batch_size.valueChanged, self.seed.valueChanged,
+                       self.baseline.toggled):
+            signal.connect(self._emit_changed)
+        self.teacher.changed.connect(self._emit_teacher)
+        self.dataset.currentTextChanged.connect(self._emit_teacher)
+        self.method.currentTextChanged.connect(self._rebuild_method_form)
+
+    def _emit_changed(self, *_: Any) -> None:
+        if not self._loading:
+            self.changed.emit()
+
+    def _emit_teacher(self, *_: Any) -> None:
+        if not self._loading:
+            self.teacher_changed.emit()
+
+    def _rebuild_method_form(self) -> None:
+        params: tuple[Param, ...] = METHODS.get(self.method.currentText()).params
+        self.method_form.rebuild(params)
+        control = self.method_form.controls.get("temperature")
+        if control is not None and hasattr(control, "valueChanged"):
+            control.valueChanged.connect(self.temperature_changed.emit)
+        self._emit_changed()
+
+    # --- settings in and out -------------------------------------------------------------
+    def load(self, settings: dict[str, Any]) -> None:
+        """Show ``settings`` (a raw preset mapping); keys without a control are kept as is."""
+        self._loading = True
+        try:
+            self._base = copy.deepcopy(settings)
+            name, about = settings.get("name", ""), settings.get("description", "")
+            short = about if len(about) <= 80 else about[:77].rstrip() + "…"
+            self.description.setText(f"<b>{name}</b> — {short}")
+            self.description.setToolTip(about)
+            self.teacher.set_reference(settings.get("teacher"))
+            self.student.set_reference(settings.get("student"))
+            data, distill = settings.get("data") or {}, settings.get("distill") or {}
+            train = settings.get("train") or {}
+            self.dataset.setCurrentText(str(data.get("dataset", "")))
+            self.method.setCurrentText(str(distill.get("method", "offline")))
+            self._rebuild_method_form()
+            self.method_form.set_values({k: v for k, v in distill.items() if k != "method"})
+            self.epochs.setValue(int(train.get("epochs", 10)))
+            self.lr.setValue(float(train.get("lr", 0.001)))
+            self.batch_size.setValue(int(train.get("batch_size", 128)))
+            self.seed.setValue(int(train.get("seed", 0)))
+            self.baseline.setChecked(bool(train.get("baseline", True)))
+        finally:
+            self._loading = False
+        self.teacher_changed.emit()
+        self.temperature_changed.emit(self.temperature())
+
+    def settings(self) -> dict[str, Any]:
+        """The loaded settings with every control's value applied."""
+        settings = copy.deepcopy(self._base)
+        settings["teacher"] = self.teacher.reference()
+        settings["student"] = self.student.reference()
+        settings.setdefault("data", {})["dataset"] = self.dataset.currentText()
+        settings["distill"] = {"method": self.method.currentText(), **self.method_form.values()}
+        train = settings.setdefault("train", {})
+        train.update(epochs=self.epochs.value(), lr=round(self.lr.value(), 6),
+                     batch_size=self.batch_size.value(), seed=self.seed.value(),
+                     baseline=self.baseline.isChecked())
+        return settings
+
+    def temperature(self) -> float:
+        control = self.method_form.controls.get("temperature")
+        return float(control.value()) if control is not None else 1.0
+
+    def set_temperature(self, value: float) -> None:
+        control = self.method_form.controls.get("temperature")
+        if control is not None:
+            control.setValue(value)

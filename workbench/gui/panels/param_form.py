@@ -1,0 +1,155 @@
+"""Controls built from declared ``Param``s, so a new method or field brings its own control."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+                               QLineEdit, QSlider, QSpinBox, QWidget)
+
+from workbench.core.params import Param
+
+# Slider ranges people actually use; the spin box still accepts the declared bounds.
+SLIDER_HINTS = {"temperature": (1.0, 20.0), "alpha": (0.0, 1.0)}
+SLIDER_STEPS = 1000
+
+
+class SliderSpin(QWidget):
+    """A slider and a spin box showing one float, kept in step."""
+
+    valueChanged = Signal(float)
+
+    def __init__(self, minimum: float, maximum: float, slider_range: tuple[float, float],
+                 decimals: int = 2, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.low, self.high = slider_range
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.spin = QDoubleSpinBox()
+        self.spin.setDecimals(decimals)
+        self.spin.setRange(minimum, maximum)
+        self.spin.setSingleStep(10 ** -decimals * 5 if decimals > 1 else 0.5)
+        self.spin.setKeyboardTracking(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.spin)
+        self.slider.valueChanged.connect(self._from_slider)
+        self.spin.valueChanged.connect(self._from_spin)
+
+    def _from_slider(self, position: int) -> None:
+        value = self.low + (self.high - self.low) * position / SLIDER_STEPS
+        if abs(value - self.spin.value()) >= 10 ** -self.spin.decimals():
+            self.spin.setValue(value)
+
+    def _from_spin(self, value: float) -> None:
+        position = round((value - self.low) / (self.high - self.low) * SLIDER_STEPS)
+        self.slider.blockSignals(True)
+        self.slider.setValue(max(0, min(SLIDER_STEPS, position)))
+        self.slider.blockSignals(False)
+        self.valueChanged.emit(value)
+
+    def value(self) -> float:
+        return self.spin.value()
+
+    def setValue(self, value: float) -> None:  # noqa: N802 - Qt naming
+        self.spin.setValue(value)
+        self._from_spin(self.spin.value())
+
+
+def make_control(param: Param) -> QWidget:
+    """One control for one declared parameter."""
+    low = param.minimum if param.minimum is not None else -1e9
+    high = param.maximum if param.maximum is not None else 1e9
+    if param.kind == "float" and param.name in SLIDER_HINTS:
+        hint = SLIDER_HINTS[param.name]
+        if param.exclusive_minimum:
+            low = max(low, 0.01)
+        control: QWidget = SliderSpin(low, high, hint)
+    elif param.kind == "float":
+        control = QDoubleSpinBox()
+        control.setDecimals(4)
+        control.setRange(low, high)
+    elif param.kind == "int":
+        control = QSpinBox()
+        control.setRange(int(max(low, -2**31)), int(min(high, 2**31 - 1)))
+    elif param.kind == "bool":
+        control = QCheckBox()
+    elif param.choices:
+        control = QComboBox()
+        control.addItems(list(param.choices))
+    else:
+        control = QLineEdit()
+        control.setPlaceholderText(param.describe())
+    control.setToolTip(f"{param.help} ({param.describe()})")
+    return control
+
+
+def set_control(control: QWidget, value: Any) -> None:
+    if isinstance(control, (SliderSpin, QDoubleSpinBox, QSpinBox)) and value is not None:
+        control.setValue(value)
+    elif isinstance(control, QCheckBox):
+        control.setChecked(bool(value))
+    elif isinstance(control, QComboBox):
+        control.setCurrentText(str(value))
+    elif isinstance(control, QLineEdit):
+        control.setText("" if value is None else yaml.safe_dump(value, default_flow_style=True)
+                        .strip().removesuffix("...").strip())
+
+
+def control_value(control: QWidget) -> Any:
+    if isinstance(control, (SliderSpin, QDoubleSpinBox, QSpinBox)):
+        return control.value()
+    if isinstance(control, QCheckBox):
+        return control.isChecked()
+    if isinstance(control, QComboBox):
+        return control.currentText()
+    text = control.text().strip() if isinstance(control, QLineEdit) else ""
+    try:
+        return yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        return text  # validation names the field and what it expects
+
+
+def changed_signal(control: QWidget) -> Any:
+    for name in ("valueChanged", "toggled", "currentTextChanged", "editingFinished"):
+        if hasattr(control, name):
+            return getattr(control, name)
+    return None
+
+
+class ParamForm(QWidget):
+    """A form of controls for a tuple of Params; rebuilt when the tuple changes."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layout_ = QFormLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.controls: dict[str, QWidget] = {}
+
+    def rebuild(self, params: Sequence[Param]) -> None:
+        while self.layout_.rowCount():
+            self.layout_.removeRow(0)
+        self.controls = {}
+        for param in params:
+            control = make_control(param)
+            set_control(control, param.default)
+            signal = changed_signal(control)
+            if signal is not None:
+                signal.connect(lambda *_: self.changed.emit())
+            label = "T (temperature)" if param.name == "temperature" else (
+                "α (alpha)" if param.name == "alpha" else param.name.replace("_", " "))
+            self.layout_.addRow(label, control)
+            self.controls[param.name] = control
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            if name in self.controls:
+                set_control(self.controls[name], value)
+
+    def values(self) -> dict[str, Any]:
+        return {name: control_value(control) for name, control in self.controls.items()}

@@ -1,0 +1,86 @@
+"""Run, Pause/Resume, Stop, and a progress bar with phase, epoch and ETA."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from workbench.core.engine.events import Event, RunEnded, RunPaused
+from workbench.core.progress import RunProgress
+
+
+class ProgressPanel(QWidget):
+    """Buttons that drive a run and a bar that follows it.
+
+    Signals:
+        run_requested, stop_requested: the buttons.
+        pause_requested(bool): True to pause, False to resume.
+    """
+
+    run_requested = Signal()
+    stop_requested = Signal()
+    pause_requested = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.progress = RunProgress()
+        self.run_button = QPushButton("▶ Run")
+        self.run_button.setToolTip("Run the experiment (Ctrl+R)")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.stop_button = QPushButton("■ Stop")
+        self.stop_button.setToolTip("Stop the run, keeping what it recorded (Esc)")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.label = QLabel("Ready")
+        self.label.setMinimumWidth(260)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.run_button, self.pause_button, self.stop_button):
+            layout.addWidget(widget)
+        layout.addWidget(self.bar, 1)
+        layout.addWidget(self.label)
+        self.run_button.clicked.connect(self.run_requested.emit)
+        self.stop_button.clicked.connect(self.stop_requested.emit)
+        self.pause_button.toggled.connect(self._on_pause)
+        self.set_running(False)
+
+    def _on_pause(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_requested.emit(paused)
+
+    def set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        if not running:
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
+            self.pause_button.blockSignals(False)
+
+    def start(self) -> None:
+        self.progress = RunProgress()
+        self.bar.setValue(0)
+        self.label.setText("Loading data…")
+        self.set_running(True)
+
+    def update_from(self, event: Event) -> None:
+        self.progress.update(event)
+        if isinstance(event, RunPaused):
+            self.label.setText("Paused" if event.paused else self.progress.describe())
+            return
+        if isinstance(event, RunEnded):
+            self.label.setText(f"Run {event.status}")
+            if event.status == "completed":
+                self.bar.setValue(1000)
+            return
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw bar and text (called on events and by the window's redraw timer)."""
+        if self.progress.finished or not self.progress.total_steps:
+            return
+        self.bar.setValue(int(self.progress.fraction * 1000))
+        if not self.pause_button.isChecked():
+            self.label.setText(self.progress.describe())

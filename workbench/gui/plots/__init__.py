@@ -1,0 +1,1 @@
+"""pyqtgraph plots: growing buffers, live curves, export."""
