@@ -34,6 +34,9 @@ def fit_mutual(spec: PhaseSpec, phases: list[str], models: list[nn.Module], trai
         for model in models:
             model.train()
         loss_sums = [0.0] * len(models)
+        correct = [torch.zeros((), dtype=torch.long, device=train_set.rows.device)
+                   for _ in models]
+        labeled = 0
         for positions in epoch_positions(len(train_set), recipe.batch_size, generator):
             batch = train_set.take(positions.to(train_set.rows.device))
             logits = [model(batch.inputs) for model in models]
@@ -46,6 +49,11 @@ def fit_mutual(spec: PhaseSpec, phases: list[str], models: list[nn.Module], trai
                 if schedule is not None:
                     schedule.step()
             step += 1
+            with torch.no_grad():  # unlabeled rows (-1) never equal an argmax
+                for count, peer_logits in zip(correct, logits):
+                    count += (peer_logits.argmax(1) == batch.labels).sum()
+            labeled += (batch.labels.shape[0] if batch.fully_labeled
+                        else int((batch.labels >= 0).sum()))
             for index, (phase, (total, hard, soft)) in enumerate(zip(phases, losses)):
                 value = total.item()
                 if not math.isfinite(value):
@@ -55,8 +63,11 @@ def fit_mutual(spec: PhaseSpec, phases: list[str], models: list[nn.Module], trai
                 loss_sums[index] += value
                 hooks.emit(StepEnded(phase, epoch, step, value, hard.item(), soft.item()))
             hooks.checkpoint()
-        for phase, model, result, loss_sum in zip(phases, models, results, loss_sums):
+        for phase, model, result, loss_sum, hits in zip(phases, models, results, loss_sums,
+                                                        correct):
             metrics = {"train_loss": loss_sum / steps}
+            if labeled:
+                metrics["train_acc"] = int(hits) / labeled
             if val is not None and val[0].shape[0]:
                 metrics["val_loss"], metrics["val_acc"] = evaluate(model, *val)
                 if result.best_val_acc is None or metrics["val_acc"] > result.best_val_acc:

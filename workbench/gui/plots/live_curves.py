@@ -182,6 +182,11 @@ class LiveCurves(QWidget):
         accuracy.getAxis("bottom").setTickSpacing(step * 5, step)
 
     def _mark_phase(self, phase: str) -> None:
+        last = self._phase_lines[-1] if self._phase_lines else None
+        if last is not None and last.value() == self._global_step + 0.5:
+            label = f"{last.label.format}, {phase}"  # peers start together: one marker
+            last.label.setFormat(label)
+            return
         line = pg.InfiniteLine(pos=self._global_step + 0.5, angle=90, movable=False,
                                pen=theme.pen("front", 1, dashed=True), label=phase,
                                labelOpts={"position": 0.95, "color": theme.COLORS["front"]})
