@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import interleaved, load_preset  # noqa: E402
 
 from workbench.core.data.prepare import load_dataset, prepare  # noqa: E402
-from workbench.core.distill.losses import kd_loss, soft_targets  # noqa: E402
+from workbench.core.distill.losses import kd_objective, soft_targets  # noqa: E402
 from workbench.core.engine.batches import TrainSet  # noqa: E402
 from workbench.core.engine.control import RunControl  # noqa: E402
 from workbench.core.engine.loop import Hooks, PhaseSpec, cross_entropy_objective, fit  # noqa: E402
@@ -56,11 +56,7 @@ def main() -> None:
     def engine(kd: bool) -> None:
         train_set = TrainSet(data.inputs, data.labels, rows, extras if kd else {})
 
-        def objective(logits, batch):
-            return kd_loss(logits, batch.labels, batch.extras["probs"],
-                           batch.extras["neg_entropy"], alpha, temperature)
-
-        fit(PhaseSpec("student", recipe, 0), student(), objective if kd else
+        fit(PhaseSpec("student", recipe, 0), student(), kd_objective(alpha, temperature) if kd else
             cross_entropy_objective, train_set, None, hooks)
 
     def hand_written(kd: bool) -> None:
