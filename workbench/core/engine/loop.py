@@ -105,18 +105,25 @@ def fit(spec: PhaseSpec, model: nn.Module, objective: Objective, train_set: Trai
                         else int((batch.labels >= 0).sum()))
             hooks.checkpoint()
         metrics = {"train_loss": loss_sum / steps, "lr": optimizer.param_groups[0]["lr"]}
-        if labeled:
-            metrics["train_acc"] = int(correct) / labeled
-        if val is not None and val[0].shape[0]:
-            metrics["val_loss"], metrics["val_acc"] = evaluate(model, *val)
-            if result.best_val_acc is None or metrics["val_acc"] > result.best_val_acc:
-                result.best_val_acc, result.best_epoch = metrics["val_acc"], epoch
-        result.history.append(metrics)
-        hooks.emit(EpochEnded(spec.phase, epoch, metrics))
+        end_epoch(hooks, spec.phase, epoch, model, result, metrics, int(correct), labeled, val)
     result.seconds = time.perf_counter() - started
     end_phase(hooks, spec.phase, result.seconds, best_val_acc=result.best_val_acc,
               best_epoch=result.best_epoch)
     return result
+
+
+def end_epoch(hooks: Hooks, phase: str, epoch: int, model: nn.Module, result: FitResult,
+              metrics: dict[str, float], correct: int, labeled: int,
+              val: tuple[torch.Tensor, torch.Tensor] | None) -> None:
+    """Add train/val accuracy to ``metrics``, track the best epoch, emit EpochEnded."""
+    if labeled:
+        metrics["train_acc"] = correct / labeled
+    if val is not None and val[0].shape[0]:
+        metrics["val_loss"], metrics["val_acc"] = evaluate(model, *val)
+        if result.best_val_acc is None or metrics["val_acc"] > result.best_val_acc:
+            result.best_val_acc, result.best_epoch = metrics["val_acc"], epoch
+    result.history.append(metrics)
+    hooks.emit(EpochEnded(phase, epoch, metrics))
 
 
 def end_phase(hooks: Hooks, phase: str, seconds: float, **metrics: object) -> None:

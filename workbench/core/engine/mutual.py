@@ -9,8 +9,8 @@ from torch import nn
 
 from workbench.core.distill.losses import mutual_losses
 from workbench.core.engine.batches import TrainSet, epoch_positions
-from workbench.core.engine.events import EpochEnded, PhaseStarted, StepEnded
-from workbench.core.engine.loop import (FitResult, Hooks, PhaseSpec, end_phase, evaluate,
+from workbench.core.engine.events import PhaseStarted, StepEnded
+from workbench.core.engine.loop import (FitResult, Hooks, PhaseSpec, end_epoch, end_phase,
                                         steps_for)
 from workbench.core.engine.optim import build_optimizer, build_schedule
 from workbench.core.errors import RunFailed
@@ -66,14 +66,7 @@ def fit_mutual(spec: PhaseSpec, phases: list[str], models: list[nn.Module], trai
         for phase, model, result, loss_sum, hits in zip(phases, models, results, loss_sums,
                                                         correct):
             metrics = {"train_loss": loss_sum / steps}
-            if labeled:
-                metrics["train_acc"] = int(hits) / labeled
-            if val is not None and val[0].shape[0]:
-                metrics["val_loss"], metrics["val_acc"] = evaluate(model, *val)
-                if result.best_val_acc is None or metrics["val_acc"] > result.best_val_acc:
-                    result.best_val_acc, result.best_epoch = metrics["val_acc"], epoch
-            result.history.append(metrics)
-            hooks.emit(EpochEnded(phase, epoch, metrics))
+            end_epoch(hooks, phase, epoch, model, result, metrics, int(hits), labeled, val)
     seconds = time.perf_counter() - started
     for phase, result in zip(phases, results):
         result.seconds = seconds
