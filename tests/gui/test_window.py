@@ -86,3 +86,39 @@ def test_the_last_preset_comes_back_after_a_restart(window, qtbot, tiny_preset, 
     qtbot.addWidget(again)
     again.load_startup_preset()
     assert again.experiment.settings()["name"] == "tiny"
+
+
+def test_copy_as_yaml_then_paste_restores_the_settings(window, tiny_preset, monkeypatch):
+    from workbench.gui import dialogs
+
+    window.load_preset(str(tiny_preset))
+    window.experiment.set_temperature(7.0)
+    text = window.presets.copy_yaml()
+    assert yaml.safe_load(text)["distill"]["temperature"] == 7.0
+    window.experiment.set_temperature(2.0)
+    assert window.presets.paste_preset() is True
+    assert window.experiment.settings()["distill"]["temperature"] == 7.0
+    shown = []
+    monkeypatch.setattr(dialogs, "show_preset_error",
+                        lambda parent, error, what: shown.append(error.problems))
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.clipboard().setText("distill: {alpha: 3}\n")
+    assert window.presets.paste_preset() is False
+    assert shown and window.experiment.settings()["distill"]["temperature"] == 7.0
+
+
+def test_share_bundle_export_then_import_into_the_user_folder(window, isolated, monkeypatch):
+    from workbench.gui import dialogs
+
+    window.load_preset("synthetic-quick")
+    window.experiment.set_temperature(5.0)
+    bundle = window.presets.export_bundle_to(isolated / "out" / "shared.wbpreset")
+    assert bundle is not None and bundle.is_file()
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm", lambda *args: asked.append(args) or True)
+    name = window.presets.import_bundle_file(bundle)  # clashes with the bundled name: asks
+    assert name == "synthetic-quick" and asked
+    user_file = isolated / "config" / "presets" / "experiments" / "synthetic-quick.yaml"
+    assert yaml.safe_load(user_file.read_text())["distill"]["temperature"] == 5.0
+    assert window.experiment.settings()["distill"]["temperature"] == 5.0
