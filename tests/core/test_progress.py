@@ -64,3 +64,14 @@ def test_eta_uses_the_pace_of_the_phase_in_progress():
     clock.now = 105.0
     progress.update(StepEnded("student", 1, 5, 1.0, 1.0, 0.0))
     assert progress.eta_seconds() == 15.0  # 5 + 10 steps at 1 s, not at 105 s / 6 steps
+
+
+def test_caching_teacher_outputs_moves_the_bar():
+    from workbench.core.engine.events import PhaseProgress
+
+    progress = RunProgress(clock=lambda: 0.0)
+    progress.update(RunStarted("r", "x", (PhasePlan("cache", 1, 4), PhasePlan("student", 1, 4)),
+                               "cpu", 0, 0.0))
+    progress.update(PhaseStarted("cache", 1, 4))
+    progress.update(PhaseProgress("cache", 2))
+    assert progress.done_steps == 2 and progress.fraction == 0.25

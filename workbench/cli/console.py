@@ -4,12 +4,14 @@ Just another consumer of the engine's events, like the run store and the Qt brid
 """
 from __future__ import annotations
 
+import math
 import sys
 import time
 from typing import TextIO
 
-from workbench.core.engine.events import (EpochEnded, Event, PhaseEnded, PhaseStarted, RunEnded,
-                                          RunPaused, RunStarted, StepEnded)
+from workbench.core.engine.events import (EpochEnded, Event, PhaseEnded, PhaseProgress,
+                                          PhaseStarted, RunEnded, RunPaused, RunStarted,
+                                          StepEnded)
 
 PHASE_LABELS = {"teacher": "teacher", "cache": "caching teacher outputs", "student": "student",
                 "baseline": "baseline", "benchmark": "benchmark"}
@@ -42,6 +44,7 @@ class ConsoleReporter:
         elif isinstance(event, PhaseStarted):
             self._phase, self._epochs = event.phase, event.epochs
             self._steps_per_epoch, self._step = event.steps_per_epoch, 0
+            self._loss = float("nan")
             self._phase_started = time.perf_counter()
         elif isinstance(event, StepEnded):
             self._step, self._loss = event.step, event.loss
@@ -49,6 +52,12 @@ class ConsoleReporter:
             if self.interactive and now - self._last_draw >= self.min_interval:
                 self._last_draw = now
                 self._draw(event.epoch)
+        elif isinstance(event, PhaseProgress):
+            self._step = event.step
+            now = time.perf_counter()
+            if self.interactive and now - self._last_draw >= self.min_interval:
+                self._last_draw = now
+                self._draw(1)
         elif isinstance(event, EpochEnded):
             self._print(self._epoch_line(event))
         elif isinstance(event, PhaseEnded):
@@ -74,7 +83,8 @@ class ConsoleReporter:
         filled = int(fraction * 24)
         eta = self.eta()
         line = (f"{self._phase:<9} epoch {epoch}/{self._epochs} [{'#' * filled}"
-                f"{'-' * (24 - filled)}] {100 * fraction:3.0f}%  loss {self._loss:.4f}"
+                f"{'-' * (24 - filled)}] {100 * fraction:3.0f}%"
+                + (f"  loss {self._loss:.4f}" if math.isfinite(self._loss) else "")
                 + (f"  ETA {format_duration(eta)}" if eta is not None else ""))
         self.stream.write("\r" + line.ljust(78))
         self.stream.flush()

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from workbench.core.engine.events import (Event, PhaseEnded, PhaseStarted, RunEnded,
-                                          RunStarted, StepEnded)
+                                          PhaseProgress, RunStarted, StepEnded)
 
 PHASE_LABELS = {"teacher": "training the teacher", "cache": "caching teacher outputs",
                 "student": "distilling the student", "baseline": "training the baseline",
@@ -53,6 +53,8 @@ class RunProgress:
             self._phase_started = self._clock()
         elif isinstance(event, StepEnded):
             self.epoch, self.phase_steps = event.epoch, event.step
+        elif isinstance(event, PhaseProgress):
+            self.phase_steps = event.step
         elif isinstance(event, PhaseEnded) and event.phase not in self._ended:
             self.done_before_phase += self.plan.get(event.phase, 0)
             self._ended.add(event.phase)

@@ -31,6 +31,8 @@ def expected_shapes(plan: tuple[PhasePlan, ...], status: str = "completed") -> l
             for epoch in range(1, phase.epochs + 1):
                 shapes += [("StepEnded", phase.phase, epoch)] * phase.steps_per_epoch
                 shapes.append(("EpochEnded", phase.phase, epoch))
+        if phase.phase == "cache":  # computed, not a cache hit: one PhaseProgress per chunk
+            shapes += [("PhaseProgress", "cache", None)] * phase.steps_per_epoch
         shapes.append(("PhaseEnded", phase.phase, None))
     return shapes + [("RunEnded", None, None)]
 
@@ -45,7 +47,7 @@ def test_the_plan_matches_the_preset(tiny_run: RecordedRun) -> None:
     teacher_steps = math.ceil(train_rows / preset.teacher_train.batch_size)
     assert started.plan == (
         PhasePlan("teacher", preset.teacher_train.epochs, teacher_steps),
-        PhasePlan("cache", 1, math.ceil((preset.data.train_limit + 2000) / 1024)),
+        PhasePlan("cache", 1, math.ceil(preset.data.train_limit / 1024) + math.ceil(2000 / 1024)),
         PhasePlan("student", preset.train.epochs, student_steps),
         PhasePlan("baseline", preset.train.epochs, student_steps),
         PhasePlan("benchmark", 1, 3))

@@ -46,6 +46,14 @@ class StepEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class PhaseProgress:
+    """Progress of a phase without losses (caching teacher outputs): ``step`` of its plan."""
+
+    phase: str
+    step: int
+
+
+@dataclass(frozen=True, slots=True)
 class EpochEnded:
     phase: str
     epoch: int
@@ -71,7 +79,8 @@ class RunEnded:
     error: str | None = None
 
 
-Event = RunStarted | PhaseStarted | StepEnded | EpochEnded | PhaseEnded | RunPaused | RunEnded
+Event = (RunStarted | PhaseStarted | StepEnded | PhaseProgress | EpochEnded | PhaseEnded
+         | RunPaused | RunEnded)
 
 
 def event_name(event: Event) -> str:

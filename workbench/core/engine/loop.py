@@ -143,11 +143,19 @@ def _diverged_message(spec: PhaseSpec, epoch: int, step: int, loss: float) -> st
             "or the 'cosine' schedule")
 
 
+PREDICT_BATCH = 1024
+
+
 @torch.inference_mode()
-def predict(model: nn.Module, inputs: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
-    """Logits for ``inputs`` in eval mode, batched to bound memory."""
+def predict(model: nn.Module, inputs: torch.Tensor, batch_size: int = PREDICT_BATCH,
+            on_batch: Callable[[], None] | None = None) -> torch.Tensor:
+    """Logits for ``inputs`` in eval mode, batched to bound memory; ``on_batch`` after each."""
     model.eval()
-    outputs = [model(chunk) for chunk in inputs.split(batch_size)]
+    outputs = []
+    for chunk in inputs.split(batch_size):
+        outputs.append(model(chunk))
+        if on_batch is not None:
+            on_batch()
     return torch.cat(outputs) if outputs else torch.zeros(0)
 
 

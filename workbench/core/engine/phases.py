@@ -10,8 +10,8 @@ from torch import nn
 from workbench.core.compare import model_figures
 from workbench.core.engine.checkpoints import weights_digest
 from workbench.core.engine.context import RunContext
-from workbench.core.engine.events import PhaseStarted
-from workbench.core.engine.loop import cross_entropy_objective, end_phase, predict
+from workbench.core.engine.events import PhaseProgress, PhaseStarted
+from workbench.core.engine.loop import PREDICT_BATCH, cross_entropy_objective, end_phase, predict
 from workbench.core.engine.teacher_cache import cache_key, teacher_logits
 from workbench.core.quantize import INT8_SUFFIX, int8_figures
 
@@ -23,15 +23,27 @@ def train_teacher(ctx: RunContext, teacher: nn.Module) -> None:
     ctx.save("teacher", teacher, ctx.preset.teacher)
 
 
+def cache_steps(ctx: RunContext) -> int:
+    """Batches of teacher inference: training images, then test images."""
+    return (-(-ctx.data.inputs.shape[0] // PREDICT_BATCH)
+            + -(-ctx.data.test_inputs.shape[0] // PREDICT_BATCH))
+
+
 def cache_teacher(ctx: RunContext, teacher: nn.Module, cache_dir: Any = None) -> str:
     """Compute (or load) the teacher's logits for every training and test image once."""
     started = time.perf_counter()
-    batches = -(-(ctx.data.inputs.shape[0] + ctx.data.test_inputs.shape[0]) // 1024)
-    ctx.hooks.emit(PhaseStarted("cache", 1, batches))
+    ctx.hooks.emit(PhaseStarted("cache", 1, cache_steps(ctx)))
     key = cache_key(weights_digest(teacher), ctx.data.dataset.fingerprint,
                     int(ctx.data.inputs.shape[0]))
+    done = [0]
+
+    def advance() -> None:
+        done[0] += 1
+        ctx.hooks.emit(PhaseProgress("cache", done[0]))
+        ctx.hooks.checkpoint()
+
     train, test, origin = teacher_logits(teacher, ctx.data.inputs, ctx.data.test_inputs, key,
-                                         cache_dir)
+                                         cache_dir, on_batch=advance)
     ctx.teacher_logits, ctx.teacher_test_logits = train, test
     end_phase(ctx.hooks, "cache", time.perf_counter() - started, origin=origin, key=key)
     return origin

@@ -27,7 +27,8 @@ from workbench.core.engine.control import RunControl
 from workbench.core.engine.device import resolve_device
 from workbench.core.engine.events import Event, PhasePlan, RunEnded, RunStarted
 from workbench.core.engine.loop import Hooks
-from workbench.core.engine.phases import benchmark, cache_teacher, train_baseline, train_teacher
+from workbench.core.engine.phases import (benchmark, cache_steps, cache_teacher, train_baseline,
+                                          train_teacher)
 from workbench.core.engine.teacher_source import (RecordedOutputs, load_recorded, load_teacher,
                                                   recorded_figures, use_recorded)
 from workbench.core.errors import RunFailed, RunStopped
@@ -132,9 +133,10 @@ def _plan(ctx: RunContext, method: Any) -> tuple[PhasePlan, ...]:
     if preset.teacher.weights is None and not preset.teacher.black_box:
         steps = natural_steps(int(data.labeled_rows.shape[0]), preset.teacher_train.batch_size)
         plan.append(PhasePlan("teacher", preset.teacher_train.epochs, steps))
-    if method.uses_teacher_cache or preset.teacher.architecture == "outputs":
-        cache_steps = -(-(data.inputs.shape[0] + data.test_inputs.shape[0]) // 1024)
-        plan.append(PhasePlan("cache", 1, cache_steps))
+    if preset.teacher.architecture == "outputs":
+        plan.append(PhasePlan("cache", 1, 1))  # the outputs are already recorded
+    elif method.uses_teacher_cache:
+        plan.append(PhasePlan("cache", 1, cache_steps(ctx)))
     students = method.phases() + (["baseline"] if preset.train.baseline else [])
     plan += [PhasePlan(name, preset.train.epochs, ctx.student_steps()) for name in students]
     plan.append(PhasePlan("benchmark", 1, 1 + len(students)))

@@ -5,6 +5,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -28,7 +29,9 @@ def cache_path(key: str, cache_dir: Path | None = None) -> Path:
 
 
 def teacher_logits(teacher: nn.Module, train_inputs: torch.Tensor, test_inputs: torch.Tensor,
-                   key: str, cache_dir: Path | None = None) -> tuple[torch.Tensor, torch.Tensor, str]:
+                   key: str, cache_dir: Path | None = None,
+                   on_batch: Callable[[], None] | None = None
+                   ) -> tuple[torch.Tensor, torch.Tensor, str]:
     """(train logits, test logits, where they came from: "memory" | "disk" | "computed")."""
     with _MEMORY_LOCK:
         if key in _MEMORY:
@@ -43,7 +46,8 @@ def teacher_logits(teacher: nn.Module, train_inputs: torch.Tensor, test_inputs: 
         if train.shape[0] != train_inputs.shape[0] or test.shape[0] != test_inputs.shape[0]:
             raise ValueError("cached rows do not match")
     except Exception:  # noqa: BLE001 - an unreadable cache file only costs a recomputation
-        train, test = predict(teacher, train_inputs).cpu(), predict(teacher, test_inputs).cpu()
+        train = predict(teacher, train_inputs, on_batch=on_batch).cpu()
+        test = predict(teacher, test_inputs, on_batch=on_batch).cpu()
         _write(path, train, test)
         origin = "computed"
     with _MEMORY_LOCK:
