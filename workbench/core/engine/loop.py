@@ -94,13 +94,13 @@ def fit(spec: PhaseSpec, model: nn.Module, objective: Objective, train_set: Trai
             if schedule is not None:
                 schedule.step()
             step += 1
-            loss = total.item()
+            loss, hard_value, soft_value = _values(total, hard, soft)
             if not math.isfinite(loss):
                 raise RunFailed(_diverged_message(spec, epoch, step, loss))
-            hooks.emit(StepEnded(spec.phase, epoch, step, loss, hard.item(), soft.item()))
+            hooks.emit(StepEnded(spec.phase, epoch, step, loss, hard_value, soft_value))
             loss_sum += loss
-            with torch.no_grad():  # unlabeled rows (-1) never equal an argmax
-                correct += (logits.argmax(1) == batch.labels).sum()
+            # argmax carries no autograd history; unlabeled rows (-1) never equal an argmax
+            correct += (logits.argmax(1) == batch.labels).sum()
             labeled += (batch.labels.shape[0] if batch.fully_labeled
                         else int((batch.labels >= 0).sum()))
             hooks.checkpoint()
@@ -128,6 +128,16 @@ def end_epoch(hooks: Hooks, phase: str, epoch: int, model: nn.Module, result: Fi
 
 def end_phase(hooks: Hooks, phase: str, seconds: float, **metrics: object) -> None:
     hooks.emit(PhaseEnded(phase, seconds, metrics))
+
+
+def _values(total: torch.Tensor, hard: torch.Tensor, soft: torch.Tensor) -> tuple[float, ...]:
+    """The step's three losses as floats, reading each distinct tensor once.
+
+    A soft term without gradient is the constant zero that plain objectives return.
+    """
+    loss = total.item()
+    hard_value = loss if hard is total else hard.item()
+    return loss, hard_value, soft.item() if soft.requires_grad else 0.0
 
 
 def _augment(inputs: torch.Tensor, augment: str, generator: torch.Generator) -> torch.Tensor:
