@@ -19,7 +19,7 @@ from workbench.gui import theme
 from workbench.gui.plots.buffers import GrowingSeries
 from workbench.gui.plots.export import ask_and_export
 
-REDRAW_MS = 100  # at most 10 Hz: smooth enough; each redraw competes with training for the GIL
+REDRAW_MS = 250  # at most 4 Hz: live enough; each redraw competes with training for the GIL
 MAX_REDRAW_MS = 1000
 REDRAW_BUDGET = 0.04  # share of the GUI thread's time that drawing curves may take
 NOT_TRAINING = ("cache", "benchmark")  # phases without per-step losses
