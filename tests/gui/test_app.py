@@ -24,3 +24,17 @@ def test_screenshot_without_a_run_shows_the_start_state(qapp, isolated):
     shot = isolated / "start.png"
     assert main(["--screenshot", str(shot), "--quit-after-run"]) == 0
     assert shot.is_file()
+
+
+def test_without_a_display_the_app_says_so_and_exits_2(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["WORKBENCH_RUNS_DIR"] = str(tmp_path / "runs")
+    result = subprocess.run([sys.executable, "-m", "workbench"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 2
+    assert "no display" in result.stderr and "workbench run PRESET" in result.stderr

@@ -5,6 +5,7 @@ Exit codes with ``--quit-after-run``: 0 completed, 1 failed, 130 stopped, 2 bad 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +40,14 @@ def _print_problems(error: PresetError) -> None:
         print(f"  - {problem}", file=sys.stderr)
 
 
+def no_display() -> bool:
+    """On Linux without X11/Wayland (and no platform chosen) Qt would abort: say so instead."""
+    if not sys.platform.startswith("linux") or QApplication.instance() is not None:
+        return False
+    return not any(os.environ.get(name) for name in
+                   ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the desktop app; returns the process exit code."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
@@ -48,6 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except PresetError as error:
             _print_problems(error)
             return 2
+    if no_display():
+        print("error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not "
+              "set). Run headless with `workbench run PRESET`, or set "
+              "QT_QPA_PLATFORM=offscreen to render screenshots.", file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "workbench"])
     app.setApplicationName("Distill Workbench")
     app.setOrganizationName("distill-workbench")
