@@ -26,6 +26,7 @@ import os
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,22 +65,16 @@ def window_run(app: Any, window: Any, heartbeat_on: bool) -> tuple[float, list[f
     The heartbeat wakes the GUI thread every 5 ms, and each wake-up takes the GIL
     from the training thread, so throughput is measured in runs without it.
     """
-    from PySide6.QtCore import QElapsedTimer, QTimer
-
     from workbench.core.engine.events import RunEnded, RunStarted
 
     captured: dict[str, Any] = {}
-    gaps: list[float] = []
-    clock = QElapsedTimer()
-    heartbeat = QTimer()
-    heartbeat.setInterval(HEARTBEAT_MS)
 
-    def beat() -> None:
-        gaps.append(clock.nsecsElapsed() / 1e6)
-        clock.restart()
-        if os.environ.get("WB_BENCH_VERBOSE") and gaps[-1] > 30:
+    def report(gap: float) -> None:
+        if os.environ.get("WB_BENCH_VERBOSE") and gap > 30:
             progress = window.progress.progress
-            print(f"  stall {gaps[-1]:.0f} ms in {progress.phase} step {progress.phase_steps}")
+            print(f"  stall {gap:.0f} ms in {progress.phase} step {progress.phase_steps}")
+
+    heartbeat, clock, gaps = make_heartbeat(report)
 
     def on_event(event: Any) -> None:
         if isinstance(event, RunStarted):
@@ -91,7 +86,6 @@ def window_run(app: Any, window: Any, heartbeat_on: bool) -> tuple[float, list[f
             heartbeat.stop()
             captured["summary"] = dict(event.summary)
 
-    heartbeat.timeout.connect(beat)
     window.run_finished.connect(lambda *_: app.exit(0))
     window.start_run()
     window.bridge.event.connect(on_event)
@@ -101,8 +95,8 @@ def window_run(app: Any, window: Any, heartbeat_on: bool) -> tuple[float, list[f
     return steps_per_second(captured["summary"], captured["plan"]), stalls
 
 
-def idle_stalls(app: Any, seconds: float) -> list[float]:
-    """The same heartbeat with nothing training: what this machine's load costs anyway."""
+def make_heartbeat(on_gap: Callable[[float], None] | None = None) -> tuple[Any, Any, list[float]]:
+    """A HEARTBEAT_MS timer recording the gap (ms) between its beats; start the clock first."""
     from PySide6.QtCore import QElapsedTimer, QTimer
 
     gaps: list[float] = []
@@ -113,8 +107,18 @@ def idle_stalls(app: Any, seconds: float) -> list[float]:
     def beat() -> None:
         gaps.append(clock.nsecsElapsed() / 1e6)
         clock.restart()
+        if on_gap is not None:
+            on_gap(gaps[-1])
 
     heartbeat.timeout.connect(beat)
+    return heartbeat, clock, gaps
+
+
+def idle_stalls(app: Any, seconds: float) -> list[float]:
+    """The same heartbeat with nothing training: what this machine's load costs anyway."""
+    from PySide6.QtCore import QTimer
+
+    heartbeat, clock, gaps = make_heartbeat()
     clock.start()
     heartbeat.start()
     QTimer.singleShot(int(seconds * 1000), lambda: app.exit(0))

@@ -5,17 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.presets.texts import GOOD
 from workbench.core.errors import PresetError
 from workbench.core.presets import experiment_from_dict, experiment_from_text, load_experiment
-
-GOOD = """\
-schema: 1
-kind: experiment
-name: tiny
-teacher: synthetic-cnn
-student: synthetic-mlp
-data: {dataset: synthetic, val_size: 100}
-"""
 
 
 def problems_of(text: str) -> dict[str, str]:

@@ -5,18 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.presets.texts import GOOD
 from workbench.core.errors import PresetError
 from workbench.core.presets import experiment_from_text, load_any, load_experiment
 from workbench.core.presets.yaml_io import SCHEMA_VERSION
-
-GOOD = """\
-schema: 1
-kind: experiment
-name: tiny
-teacher: synthetic-cnn
-student: synthetic-mlp
-data: {dataset: synthetic, val_size: 100}
-"""
 
 
 def test_a_newer_schema_names_the_supported_version(tmp_path: Path) -> None:

@@ -56,9 +56,8 @@ def load_any(reference: str | Path) -> ExperimentPreset | ModelPreset:
     """Load a preset of either kind (for ``presets validate`` and ``show``)."""
     reference = str(reference)
     for kind in ("experiment", "model"):
-        if find_preset(reference, kind) is not None:
-            path = find_preset(reference, kind)
-            assert path is not None
+        path = find_preset(reference, kind)
+        if path is not None:
             declared = read_yaml(path).get("kind", "experiment")
             if declared == "model":
                 return load_model_preset(path)
