@@ -29,9 +29,17 @@ def median_seconds(work: Callable[[], object]) -> float:
 
 
 def interleaved(variants: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
-    """Median seconds per variant, alternating variants each round (machines are noisy)."""
+    """Median seconds per variant over ``rounds``, after one untimed warm-up round.
+
+    Variants alternate within a round (machines are noisy) and the order rotates from
+    round to round, so no variant always runs first (the first of a round runs slower).
+    """
+    names = list(variants)
+    for work in variants.values():
+        work()
     samples: dict[str, list[float]] = {name: [] for name in variants}
-    for _ in range(rounds):
-        for name, work in variants.items():
-            samples[name].append(median_seconds(work))
+    for index in range(rounds):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            samples[name].append(median_seconds(variants[name]))
     return {name: statistics.median(values) for name, values in samples.items()}

@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import interleaved, load_preset  # noqa: E402
 
 from workbench.core.data.prepare import load_dataset, prepare  # noqa: E402
-from workbench.core.distill.losses import kd_objective, soft_targets  # noqa: E402
+from workbench.core.distill.losses import soft_targets  # noqa: E402
+from workbench.core.distill.step_loss import kd_objective  # noqa: E402
 from workbench.core.engine.batches import TrainSet  # noqa: E402
 from workbench.core.engine.control import RunControl  # noqa: E402
 from workbench.core.engine.loop import Hooks, PhaseSpec, cross_entropy_objective, fit  # noqa: E402
@@ -65,12 +66,14 @@ def main() -> None:
         generator = torch.Generator().manual_seed(0)
         model.train()
         for positions in torch.randperm(rows.shape[0], generator=generator).split(recipe.batch_size):
-            index = rows[positions]
-            logits = model(data.inputs[index])
-            loss = F.cross_entropy(logits, data.labels[index])
+            # the same row gather as the engine, so the ratio is the engine's own overhead
+            index = rows.index_select(0, positions)
+            logits = model(data.inputs.index_select(0, index))
+            loss = F.cross_entropy(logits, data.labels.index_select(0, index))
             if kd:
                 log_student = F.log_softmax(logits / temperature, dim=1)
-                soft = F.kl_div(log_student, targets.probs[index], reduction="batchmean")
+                soft = F.kl_div(log_student, targets.probs.index_select(0, index),
+                                reduction="batchmean")
                 loss = alpha * loss + (1 - alpha) * temperature ** 2 * soft
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -4,8 +4,9 @@ Hinton et al. (2015), with alpha weighing the hard-label loss:
 
     L = alpha * CE(student, y) + (1 - alpha) * T^2 * KL(softmax(t / T) || softmax(s / T))
 
-Teacher targets are prepared once per temperature (``soft_targets``) so the
-per-step cost is one log-softmax and one dot product.
+Teacher targets are prepared once per temperature (``soft_targets``). These are the
+reference definitions; the training step uses ``step_loss.kd_step``, which reports the
+same values with a cheaper backward.
 """
 from __future__ import annotations
 
@@ -65,16 +66,6 @@ def kd_loss(student_logits: torch.Tensor, labels: torch.Tensor, probs: torch.Ten
     if alpha > 0.0:
         return torch.add(hard * alpha, soft, alpha=soft_weight), hard, soft
     return soft * soft_weight, hard, soft
-
-
-def kd_objective(alpha: float, temperature: float):
-    """The training objective for batches carrying ``probs``/``neg_entropy`` extras."""
-
-    def objective(student_logits: torch.Tensor, batch) -> tuple[torch.Tensor, ...]:
-        return kd_loss(student_logits, batch.labels, batch.extras["probs"],
-                       batch.extras["neg_entropy"], alpha, temperature, batch.fully_labeled)
-
-    return objective
 
 
 def mutual_losses(logits: list[torch.Tensor], labels: torch.Tensor, alpha: float,

@@ -5,7 +5,7 @@ from typing import Any
 
 import torch
 
-from workbench.core.distill.losses import kd_objective
+from workbench.core.distill.step_loss import kd_objective
 from workbench.core.distill.registry import METHODS
 from workbench.core.params import Param
 

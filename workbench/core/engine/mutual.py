@@ -13,6 +13,7 @@ from workbench.core.engine.events import PhaseStarted, StepEnded
 from workbench.core.engine.loop import (FitResult, Hooks, PhaseSpec, end_epoch, end_phase,
                                         steps_for)
 from workbench.core.engine.optim import build_optimizer, build_schedule
+from workbench.core.engine.train_hits import TrainHits
 from workbench.core.errors import RunFailed
 
 
@@ -34,9 +35,7 @@ def fit_mutual(spec: PhaseSpec, phases: list[str], models: list[nn.Module], trai
         for model in models:
             model.train()
         loss_sums = [0.0] * len(models)
-        correct = [torch.zeros((), dtype=torch.long, device=train_set.rows.device)
-                   for _ in models]
-        labeled = 0
+        hits = [TrainHits() for _ in models]
         for positions in epoch_positions(len(train_set), recipe.batch_size, generator):
             batch = train_set.take(positions.to(train_set.rows.device))
             logits = [model(batch.inputs) for model in models]
@@ -49,11 +48,8 @@ def fit_mutual(spec: PhaseSpec, phases: list[str], models: list[nn.Module], trai
                 if schedule is not None:
                     schedule.step()
             step += 1
-            with torch.no_grad():  # unlabeled rows (-1) never equal an argmax
-                for count, peer_logits in zip(correct, logits):
-                    count += (peer_logits.argmax(1) == batch.labels).sum()
-            labeled += (batch.labels.shape[0] if batch.fully_labeled
-                        else int((batch.labels >= 0).sum()))
+            for peer_hits, peer_logits in zip(hits, logits):
+                peer_hits.add(peer_logits, batch.labels)
             for index, (phase, (total, hard, soft)) in enumerate(zip(phases, losses)):
                 value = total.item()
                 if not math.isfinite(value):
@@ -63,10 +59,10 @@ def fit_mutual(spec: PhaseSpec, phases: list[str], models: list[nn.Module], trai
                 loss_sums[index] += value
                 hooks.emit(StepEnded(phase, epoch, step, value, hard.item(), soft.item()))
             hooks.checkpoint()
-        for phase, model, result, loss_sum, hits in zip(phases, models, results, loss_sums,
-                                                        correct):
+        for phase, model, result, loss_sum, peer_hits in zip(phases, models, results, loss_sums,
+                                                             hits):
             metrics = {"train_loss": loss_sum / steps}
-            end_epoch(hooks, phase, epoch, model, result, metrics, int(hits), labeled, val)
+            end_epoch(hooks, phase, epoch, model, result, metrics, *peer_hits.counts(), val)
     seconds = time.perf_counter() - started
     for phase, result in zip(phases, results):
         result.seconds = seconds
