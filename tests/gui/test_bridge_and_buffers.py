@@ -52,6 +52,37 @@ def test_growing_series_keeps_nan_points_but_smooths_over_them():
     assert smooth.tolist() == [2.0, 2.0, 3.0]
 
 
+def test_extend_is_the_same_as_appending_one_by_one():
+    values = [2.0, float("nan"), 4.0, 1.0, 3.0, float("inf"), 0.5]
+    one_by_one, bulk = GrowingSeries(capacity=2, smoothing=0.7), GrowingSeries(capacity=2,
+                                                                                smoothing=0.7)
+    for index, value in enumerate(values):
+        one_by_one.append(index, value)
+    bulk.extend(range(3), values[:3])
+    bulk.extend([], [])
+    bulk.extend(range(3, len(values)), values[3:])
+    for smoothed in (False, True):
+        np.testing.assert_array_equal(bulk.view(smoothed)[0], one_by_one.view(smoothed)[0])
+        np.testing.assert_array_equal(bulk.view(smoothed)[1], one_by_one.view(smoothed)[1])
+    assert bulk.size == len(values) and bulk.take_dirty()
+
+
+def test_interleaved_peers_in_one_batch_keep_their_step_positions(qtbot):
+    from workbench.gui.plots.live_curves import LiveCurves
+
+    curves = LiveCurves()
+    qtbot.addWidget(curves)
+    batch = [StepEnded(phase, 1, step, float(step), 0.0, 0.0)
+             for step in (1, 2) for phase in ("student", "peer-2")]
+    curves.add_steps(batch)
+    curves.add_steps([StepEnded("student", 1, 3, 3.0, 0.5, 0.25)])
+    curves.redraw(force=True)
+    assert list(curves.curves["student:loss"].xData) == [1.0, 3.0, 5.0]
+    assert list(curves.curves["peer-2:loss"].xData) == [2.0, 4.0]
+    assert list(curves.curves["student:loss"].yData) == [1.0, 2.0, 3.0]
+    assert list(curves.curves["student:soft"].yData) == [0.0, 0.0, 0.25]
+
+
 def test_live_curves_grow_a_curve_for_a_phase_a_method_adds(qtbot):
     from workbench.core.engine.events import PhasePlan, PhaseStarted, RunStarted
     from workbench.gui.plots.live_curves import LiveCurves

@@ -27,7 +27,7 @@ class EventBridge(QObject):
     steps = Signal(object)
     event = Signal(object)
 
-    def __init__(self, interval: float = 0.1, parent: QObject | None = None) -> None:
+    def __init__(self, interval: float = 0.25, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.interval = interval
         self._pending: list[StepEnded] = []

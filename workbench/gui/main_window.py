@@ -256,8 +256,8 @@ class MainWindow(QMainWindow):
     def _on_steps(self, steps: list) -> None:
         """Only buffers and counters here; the curves' redraw timer repaints both."""
         self.curves.add_steps(steps)
-        for step in steps:
-            self.progress.progress.update(step)
+        if steps:
+            self.progress.progress.update(steps[-1])  # progress only needs the latest step
 
     def _on_event(self, event: Event) -> None:
         self.curves.add_event(event)

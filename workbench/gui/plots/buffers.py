@@ -1,6 +1,9 @@
 """Growing, preallocated numpy buffers for live curves (doubling when full)."""
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 
 
@@ -31,6 +34,25 @@ class GrowingSeries:
         self.smooth[self.size] = np.nan if self._ema is None else self._ema
         self.size += 1
         self.dirty = True
+
+    def extend(self, xs: Sequence[float], ys: Sequence[float]) -> None:
+        """Append many points at once (one numpy copy; the EMA runs over plain floats)."""
+        count = len(ys)
+        if not count:
+            return
+        while self.size + count > self.x.shape[0]:
+            self._grow()
+        end = self.size + count
+        self.x[self.size:end] = xs
+        self.y[self.size:end] = ys
+        ema, keep = self._ema, self.smoothing
+        smoothed = []
+        for value in ys:
+            if math.isfinite(value):
+                ema = value if ema is None else keep * ema + (1.0 - keep) * value
+            smoothed.append(math.nan if ema is None else ema)
+        self.smooth[self.size:end] = smoothed
+        self._ema, self.size, self.dirty = ema, end, True
 
     def _grow(self) -> None:
         capacity = self.x.shape[0] * 2
