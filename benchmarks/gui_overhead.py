@@ -34,11 +34,19 @@ TRAINING = ("teacher", "student", "baseline")
 HEARTBEAT_MS = 5
 
 
-def steps_per_second(summary: dict[str, Any], plan: dict[str, int]) -> float:
+PHASE_SECONDS: dict[str, dict[str, list[float]]] = {"headless": {}, "window": {},
+                                                     "heartbeat": {}}
+
+
+def steps_per_second(summary: dict[str, Any], plan: dict[str, int], where: str) -> float:
     """Optimizer steps per second over the training phases of one run."""
-    seconds = sum(summary["timings"].get(f"{phase}_s", 0.0) for phase in TRAINING)
+    timings = summary["timings"]
+    for phase in TRAINING:
+        if plan.get(phase):
+            PHASE_SECONDS[where].setdefault(phase, []).append(timings.get(f"{phase}_s", 0.0))
     if os.environ.get("WB_BENCH_VERBOSE"):
-        print("  timings", {key: round(value, 2) for key, value in summary["timings"].items()})
+        print("  timings", {key: round(value, 2) for key, value in timings.items()})
+    seconds = sum(timings.get(f"{phase}_s", 0.0) for phase in TRAINING)
     return sum(plan.get(phase, 0) for phase in TRAINING) / seconds
 
 
@@ -56,7 +64,7 @@ def headless_run(preset: Any, runs_dir: Path) -> float:
     events: list[Any] = []
     result = run_experiment(preset, callbacks=[events.append],
                             recorder=RunStore(runs_dir, preset))
-    return steps_per_second(result.summary, plan_steps(events))
+    return steps_per_second(result.summary, plan_steps(events), "headless")
 
 
 def window_run(app: Any, window: Any, heartbeat_on: bool) -> tuple[float, list[float]]:
@@ -92,7 +100,9 @@ def window_run(app: Any, window: Any, heartbeat_on: bool) -> tuple[float, list[f
     app.exec()
     window.run_finished.disconnect()
     stalls = [max(0.0, gap - HEARTBEAT_MS) for gap in gaps[1:]]
-    return steps_per_second(captured["summary"], captured["plan"]), stalls
+    speed = steps_per_second(captured["summary"], captured["plan"],
+                             "window" if not heartbeat_on else "heartbeat")
+    return speed, stalls
 
 
 def make_heartbeat(on_gap: Callable[[float], None] | None = None) -> tuple[Any, Any, list[float]]:
@@ -172,6 +182,11 @@ def main(argv: list[str]) -> int:
               flush=True)
     ratio = statistics.median(windowed) / statistics.median(headless)
     p99 = percentile(stalls, 0.99)
+    for phase, seconds in PHASE_SECONDS["headless"].items():
+        windowed_seconds = statistics.median(PHASE_SECONDS["window"][phase])
+        print(f"  {phase:<8} phase: headless {statistics.median(seconds):6.2f} s, window "
+              f"{windowed_seconds:6.2f} s -> window/headless throughput "
+              f"{statistics.median(seconds) / windowed_seconds:.3f}")
     print(f"\npreset {preset.name}, {args.repeats} runs each way, "
           f"platform {app.platformName()}, {os.cpu_count()} cores")
     print(f"training throughput, window / headless: {ratio:.3f} "

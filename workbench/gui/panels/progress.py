@@ -4,7 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from workbench.core.engine.events import Event, RunEnded, RunPaused
+from workbench.core.engine.events import (EpochEnded, Event, PhaseProgress, RunEnded, RunPaused,
+                                          StepEnded)
 from workbench.core.progress import RunProgress
 
 
@@ -75,7 +76,8 @@ class ProgressPanel(QWidget):
             if event.status == "completed":
                 self.bar.setValue(1000)
             return
-        self.refresh()
+        if not isinstance(event, (StepEnded, EpochEnded, PhaseProgress)):
+            self.refresh()  # phase changes show at once; the redraw timer paces the rest
 
     def refresh(self) -> None:
         """Redraw bar and text (called on events and by the window's redraw timer)."""
