@@ -28,8 +28,9 @@ def median_seconds(work: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def interleaved(variants: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
-    """Median seconds per variant over ``rounds``, after one untimed warm-up round.
+def interleaved_samples(variants: dict[str, Callable[[], object]],
+                        rounds: int) -> dict[str, list[float]]:
+    """Seconds per variant and round, after one untimed warm-up round.
 
     Variants alternate within a round (machines are noisy) and the order rotates from
     round to round, so no variant always runs first (the first of a round runs slower).
@@ -42,4 +43,20 @@ def interleaved(variants: dict[str, Callable[[], object]], rounds: int) -> dict[
         shift = index % len(names)
         for name in names[shift:] + names[:shift]:
             samples[name].append(median_seconds(variants[name]))
+    return samples
+
+
+def interleaved(variants: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Median seconds per variant over ``rounds`` (see ``interleaved_samples``)."""
+    samples = interleaved_samples(variants, rounds)
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def paired_ratio(samples: dict[str, list[float]], numerator: str,
+                 denominator: str) -> tuple[float, float, float]:
+    """Median, lower and upper quartile of ``numerator / denominator`` taken round by
+    round: both were timed moments apart, so a machine slowing down between rounds
+    cancels out instead of landing in one variant's median."""
+    ratios = sorted(a / b for a, b in zip(samples[numerator], samples[denominator]))
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    return statistics.median(ratios), quartiles[0], quartiles[-1]

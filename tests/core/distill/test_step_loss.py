@@ -57,11 +57,17 @@ def test_values_and_gradients_match_the_reference(alpha: float, temperature: flo
     assert any(grad.abs().sum() > 0 for grad in grads)
 
 
-def test_alpha_one_is_plain_cross_entropy_bit_for_bit() -> None:
+def step_at(alpha: float):
+    """(layer, inputs, labels, kd_step loss) on a fully labeled batch at T = 4."""
     layer, inputs, teacher = layer_and_inputs()
     labels = torch.randint(0, 10, (32,), generator=torch.Generator().manual_seed(1))
     targets = soft_targets(teacher, 4.0)
-    loss = kd_step(layer(inputs), labels, targets.probs, targets.neg_entropy, 1.0, 4.0, True)
+    loss = kd_step(layer(inputs), labels, targets.probs, targets.neg_entropy, alpha, 4.0, True)
+    return layer, inputs, labels, loss
+
+
+def test_alpha_one_is_plain_cross_entropy_bit_for_bit() -> None:
+    layer, inputs, labels, loss = step_at(1.0)
     assert isinstance(loss, PlainLoss)
     loss.backward()
     kd_grads = [parameter.grad.clone() for parameter in layer.parameters()]
@@ -72,10 +78,7 @@ def test_alpha_one_is_plain_cross_entropy_bit_for_bit() -> None:
 
 
 def test_a_partial_alpha_keeps_both_terms() -> None:
-    layer, inputs, teacher = layer_and_inputs()
-    labels = torch.randint(0, 10, (32,), generator=torch.Generator().manual_seed(1))
-    targets = soft_targets(teacher, 4.0)
-    loss = kd_step(layer(inputs), labels, targets.probs, targets.neg_entropy, 0.3, 4.0, True)
+    loss = step_at(0.3)[3]
     assert isinstance(loss, DistillLoss)
     total, hard, soft = loss.values()
     assert hard > 0 and soft > 0
