@@ -15,11 +15,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from workbench.core.engine.batches import Batch, TrainSet, epoch_positions, natural_steps
-from workbench.core.engine.train_hits import TrainHits
 from workbench.core.engine.control import RunControl
 from workbench.core.engine.events import (EpochEnded, Event, PhaseEnded, PhaseStarted,
                                           RunPaused, StepEnded)
 from workbench.core.engine.optim import build_optimizer, build_schedule
+from workbench.core.engine.train_hits import TrainHits
 from workbench.core.distill.losses import hard_loss
 from workbench.core.distill.step_loss import PlainLoss, StepLoss
 from workbench.core.errors import RunFailed
@@ -102,8 +102,7 @@ def fit(spec: PhaseSpec, model: nn.Module, objective: Objective, train_set: Trai
             hits.add(logits, batch.labels)
             hooks.checkpoint()
         metrics = {"train_loss": loss_sum / steps, "lr": optimizer.param_groups[0]["lr"]}
-        end_epoch(hooks, spec.phase, epoch, model, result, metrics,
-                  *hits.counts(), val)
+        end_epoch(hooks, spec.phase, epoch, model, result, metrics, *hits.counts(), val)
     result.seconds = time.perf_counter() - started
     end_phase(hooks, spec.phase, result.seconds, best_val_acc=result.best_val_acc,
               best_epoch=result.best_epoch)
