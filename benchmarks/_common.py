@@ -46,12 +46,6 @@ def interleaved_samples(variants: dict[str, Callable[[], object]],
     return samples
 
 
-def interleaved(variants: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
-    """Median seconds per variant over ``rounds`` (see ``interleaved_samples``)."""
-    samples = interleaved_samples(variants, rounds)
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
 def paired_ratio(samples: dict[str, list[float]], numerator: str,
                  denominator: str) -> tuple[float, float, float]:
     """Median, lower and upper quartile of ``numerator / denominator`` taken round by

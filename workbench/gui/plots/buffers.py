@@ -24,16 +24,7 @@ class GrowingSeries:
         self._ema: float | None = None
 
     def append(self, x: float, y: float) -> None:
-        if self.size == self.x.shape[0]:
-            self._grow()
-        self.x[self.size] = x
-        self.y[self.size] = y
-        if np.isfinite(y):
-            self._ema = y if self._ema is None else (
-                self.smoothing * self._ema + (1.0 - self.smoothing) * y)
-        self.smooth[self.size] = np.nan if self._ema is None else self._ema
-        self.size += 1
-        self.dirty = True
+        self.extend((x,), (y,))
 
     def extend(self, xs: Sequence[float], ys: Sequence[float]) -> None:
         """Append many points at once (one numpy copy; the EMA runs over plain floats)."""
