@@ -33,6 +33,14 @@ class PresetActions:
     def _folder(self) -> str:
         return str(settings.value("presets/folder", str(Path.home())))
 
+    def _ask_save_path(self, title: str, suffix: str, file_filter: str) -> str:
+        """A save dialog in the last presets folder, named after the current preset."""
+        name = self.window.experiment.settings().get("name", "experiment")
+        path, _ = QFileDialog.getSaveFileName(self.window, title,
+                                              str(Path(self._folder()) / f"{name}{suffix}"),
+                                              file_filter)
+        return path
+
     def import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Import preset", self._folder(),
                                               YAML_FILTER)
@@ -74,10 +82,7 @@ class PresetActions:
         return path
 
     def export_dialog(self) -> None:
-        name = self.window.experiment.settings().get("name", "experiment")
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export preset",
-                                              str(Path(self._folder()) / f"{name}.yaml"),
-                                              YAML_FILTER)
+        path = self._ask_save_path("Export preset", ".yaml", YAML_FILTER)
         if path:
             self.export_to(Path(path))
 
@@ -115,10 +120,7 @@ class PresetActions:
 
     # --- share bundles ------------------------------------------------------------------
     def export_bundle_dialog(self) -> None:
-        name = self.window.experiment.settings().get("name", "experiment")
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export share bundle",
-                                              str(Path(self._folder()) / f"{name}.wbpreset"),
-                                              BUNDLE_FILTER)
+        path = self._ask_save_path("Export share bundle", ".wbpreset", BUNDLE_FILTER)
         if path:
             weights = dialogs.confirm(self.window, "Include weights?",
                                       "Put the models' trained weights in the bundle too?")
