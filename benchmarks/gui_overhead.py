@@ -51,7 +51,7 @@ def steps_per_second(summary: dict[str, Any], plan: dict[str, int], where: str) 
 
 
 def plan_steps(events: list[Any]) -> dict[str, int]:
-    from workbench.core.engine.events import RunStarted
+    from workbench.core.stream.events import RunStarted
 
     started = next(event for event in events if isinstance(event, RunStarted))
     return {p.phase: p.epochs * p.steps_per_epoch for p in started.plan}
@@ -59,7 +59,7 @@ def plan_steps(events: list[Any]) -> dict[str, int]:
 
 def headless_run(preset: Any, runs_dir: Path) -> float:
     from workbench.core.engine.pipeline import run_experiment
-    from workbench.core.runs import RunStore
+    from workbench.core.runs.store import RunStore
 
     events: list[Any] = []
     result = run_experiment(preset, callbacks=[events.append],
@@ -73,7 +73,7 @@ def window_run(app: Any, window: Any, heartbeat_on: bool) -> tuple[float, list[f
     The heartbeat wakes the GUI thread every 5 ms, and each wake-up takes the GIL
     from the training thread, so throughput is measured in runs without it.
     """
-    from workbench.core.engine.events import RunEnded, RunStarted
+    from workbench.core.stream.events import RunEnded, RunStarted
 
     captured: dict[str, Any] = {}
 

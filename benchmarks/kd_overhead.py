@@ -25,8 +25,8 @@ from _common import interleaved_samples, load_preset, paired_ratio  # noqa: E402
 from workbench.core.data.prepare import load_dataset, prepare  # noqa: E402
 from workbench.core.distill.losses import soft_targets  # noqa: E402
 from workbench.core.distill.step_loss import kd_objective  # noqa: E402
-from workbench.core.engine.batches import TrainSet  # noqa: E402
-from workbench.core.engine.control import RunControl  # noqa: E402
+from workbench.core.data.batches import TrainSet  # noqa: E402
+from workbench.core.stream.control import RunControl  # noqa: E402
 from workbench.core.engine.loop import Hooks, PhaseSpec, cross_entropy_objective, fit  # noqa: E402
 from workbench.core.models import build_model  # noqa: E402
 

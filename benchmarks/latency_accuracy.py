@@ -19,7 +19,8 @@ import statistics
 import torch
 from torch.utils.benchmark import Timer
 
-from workbench.core.benchmark import describe_machine, machine_info, measure_latency
+from workbench.core.measure.machine import describe_machine, machine_info
+from workbench.core.measure.speed import measure_latency
 from workbench.core.models import build_model
 
 SHAPE = (1, 28, 28)

@@ -6,7 +6,7 @@ The public Python API is small on purpose; everything else lives in
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from workbench._version import __version__
 
 __all__ = ["__version__", "load_experiment", "run_experiment"]
 

@@ -9,8 +9,8 @@ import torch
 
 from tests.cli.conftest import run_cli
 from workbench.cli.main import main
-from workbench.core import export
-from workbench.core.engine.checkpoints import save_checkpoint
+from workbench.core.measure import export
+from workbench.core.models.weights import save_checkpoint
 from workbench.core.models import build_model
 
 FAST = ["--repeats", "3", "--warmup", "1", "--batch", "8"]

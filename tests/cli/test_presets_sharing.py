@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.presets.bundle_helpers import (read_entries, snapshot, write_weighted_user_preset,
+from tests.core.presets.share.bundle_helpers import (read_entries, snapshot, write_weighted_user_preset,
                                                write_zip)
 from workbench.cli.main import main
 from workbench.core.engine import teacher_cache

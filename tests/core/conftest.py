@@ -92,7 +92,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory,
     Shared by the event, run-store and determinism tests so the suite stays fast.
     """
     from workbench.core.engine.pipeline import run_experiment
-    from workbench.core.runs import RunStore
+    from workbench.core.runs.store import RunStore
 
     base = tmp_path_factory.mktemp("tiny-run")
     with pytest.MonkeyPatch.context() as patch:

@@ -78,7 +78,7 @@ def trained_teacher_preset(tmp_path: Path) -> Path:
     """An experiment whose teacher has a weights file (random, but weights all the same)."""
     import torch
 
-    from workbench.core.engine.checkpoints import save_checkpoint
+    from workbench.core.models.weights import save_checkpoint
     from workbench.core.models import build_model
 
     args = {"channels": [4, 8], "convs_per_block": 1, "batch_norm": False, "hidden": 16}

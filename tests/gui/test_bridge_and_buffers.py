@@ -5,7 +5,7 @@ import threading
 
 import numpy as np
 
-from workbench.core.engine.events import EpochEnded, RunEnded, StepEnded
+from workbench.core.stream.events import EpochEnded, RunEnded, StepEnded
 from workbench.gui.bridge import EventBridge
 from workbench.gui.plots.buffers import GrowingSeries
 
@@ -84,7 +84,7 @@ def test_interleaved_peers_in_one_batch_keep_their_step_positions(qtbot):
 
 
 def test_live_curves_grow_a_curve_for_a_phase_a_method_adds(qtbot):
-    from workbench.core.engine.events import PhasePlan, PhaseStarted, RunStarted
+    from workbench.core.stream.events import PhasePlan, PhaseStarted, RunStarted
     from workbench.gui.plots.live_curves import LiveCurves
 
     curves = LiveCurves()

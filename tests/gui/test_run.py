@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from workbench.core.runs import list_runs
+from workbench.core.runs.store import list_runs
 
 RUN_TIMEOUT_MS = 90_000
 

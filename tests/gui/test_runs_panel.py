@@ -63,7 +63,7 @@ def test_history_survives_a_restart(qtbot, isolated):
 
 
 def test_compare_scatter_draws_every_completed_model_and_the_front(qtbot, isolated):
-    from workbench.core.runs import list_runs
+    from workbench.core.runs.store import list_runs
     from workbench.gui.panels.compare import ComparePanel
 
     runs_dir = isolated / "runs"

@@ -9,10 +9,10 @@ import sys
 import time
 from typing import TextIO
 
-from workbench.core.engine.events import (EpochEnded, Event, PhaseEnded, PhaseProgress,
+from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseProgress,
                                           PhaseStarted, RunEnded, RunPaused, RunStarted,
                                           StepEnded)
-from workbench.core.progress import PHASE_LABELS, RunProgress, format_duration
+from workbench.core.stream.progress import PHASE_LABELS, RunProgress, format_duration
 
 
 class ConsoleReporter:

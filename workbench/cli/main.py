@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from workbench import __version__
+from workbench._version import __version__
 from workbench.cli.commands import (bench_cmd, compare_cmd, data_cmd, export_cmd, presets_cmd,
                                     run_cmd, runs_cmd)
 from workbench.core.errors import WorkbenchError

@@ -13,7 +13,7 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from workbench.core.engine.events import Event, StepEnded
+from workbench.core.stream.events import Event, StepEnded
 
 
 class EventBridge(QObject):

@@ -14,13 +14,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
                                QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from workbench.core.engine.events import Event, RunEnded, RunStarted
+from workbench.core.stream.events import Event, RunEnded, RunStarted
 from workbench.core.errors import PresetError
 from workbench.core.presets.library import list_presets
 from workbench.core.presets.load import load_experiment
 from workbench.core.presets.save import settings_from_preset, validate_settings
-from workbench.core.presets.section import Section
-from workbench.core.run_history import find_trained_teacher
+from workbench.core.config.section import Section
+from workbench.core.runs.history import find_trained_teacher
 from workbench.gui import dialogs, settings
 from workbench.gui.bridge import EventBridge
 from workbench.gui.panels.compare import ComparePanel

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
 
 from workbench.core.errors import PresetError
-from workbench.core.presets.bundle import export_bundle
-from workbench.core.presets.bundle_import import import_bundle
+from workbench.core.presets.share.bundle import export_bundle
+from workbench.core.presets.share.importer import import_bundle
 from workbench.core.presets.clipboard import preset_from_yaml_text, preset_to_yaml_text
 from workbench.core.presets.load import load_experiment
 from workbench.core.presets.save import (save_user_experiment, settings_from_preset,

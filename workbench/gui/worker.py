@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 
-from workbench.core.engine.control import RunControl
+from workbench.core.stream.control import RunControl
 from workbench.core.errors import DataError, PresetError, RunFailed
 from workbench.core.presets.experiment import ExperimentPreset
 from workbench.gui.bridge import EventBridge
@@ -46,7 +46,7 @@ class RunWorker(QThread):
         import torch
 
         from workbench.core.engine.pipeline import run_experiment
-        from workbench.core.runs import RunStore
+        from workbench.core.runs.store import RunStore
 
         torch.set_num_threads(self.threads)  # per thread: the GUI thread keeps its own
         store = RunStore(self.runs_dir, self.preset)

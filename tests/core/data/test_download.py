@@ -11,7 +11,7 @@ from workbench.core.data.download import download_idx
 from workbench.core.data.idx import read_idx
 from workbench.core.errors import DataError
 
-from .conftest import WriteIdxSet
+from tests.core.data.conftest import WriteIdxSet
 
 
 def files_under(folder: Path) -> list[str]:

@@ -10,9 +10,9 @@ import torch
 from workbench.core.data.prepare import load_dataset
 from workbench.core.errors import DataError
 from workbench.core.presets import load_experiment
-from workbench.core.presets.section import Section
+from workbench.core.config.section import Section
 
-from .conftest import WriteIdxSet
+from tests.core.data.conftest import WriteIdxSet
 
 
 def data_section(root: Path | None, *, dataset: str = "fashion-mnist",

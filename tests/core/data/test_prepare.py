@@ -9,7 +9,7 @@ from workbench.core.data.prepare import PreparedData, prepare
 from workbench.core.distill.losses import UNLABELED
 from workbench.core.errors import PresetError
 from workbench.core.presets import load_experiment
-from workbench.core.presets.section import Section
+from workbench.core.config.section import Section
 
 CPU = torch.device("cpu")
 

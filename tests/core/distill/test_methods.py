@@ -12,10 +12,10 @@ import torch.nn.functional as F
 from tests.core.conftest import tiny_preset
 from workbench.core.distill import METHODS
 from workbench.core.distill.losses import mutual_losses
-from workbench.core.engine.events import EpochEnded, PhaseStarted, StepEnded
+from workbench.core.stream.events import EpochEnded, PhaseStarted, StepEnded
 from workbench.core.engine.pipeline import run_experiment
 from workbench.core.errors import PresetError
-from workbench.core.runs import RunStore
+from workbench.core.runs.store import RunStore
 
 
 @pytest.fixture(autouse=True)

@@ -9,12 +9,12 @@ import pytest
 
 from workbench.core.distill import step_loss
 from workbench.core.engine import phases
-from workbench.core.engine.events import RunEnded, StepEnded
+from workbench.core.stream.events import RunEnded, StepEnded
 from workbench.core.engine.pipeline import run_experiment
 from workbench.core.errors import RunFailed
-from workbench.core.runs import RunStore, list_runs
+from workbench.core.runs.store import RunStore, list_runs
 
-from ..conftest import tiny_preset
+from tests.core.conftest import tiny_preset
 
 
 class NaNTotal:

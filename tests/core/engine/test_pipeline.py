@@ -9,12 +9,12 @@ import pytest
 import torch
 
 from workbench.core.engine import context
-from workbench.core.engine.events import EpochEnded, PhaseStarted, RunStarted, StepEnded
+from workbench.core.stream.events import EpochEnded, PhaseStarted, RunStarted, StepEnded
 from workbench.core.engine.pipeline import run_experiment
 from workbench.core.errors import PresetError
-from workbench.core.runs import RunStore
+from workbench.core.runs.store import RunStore
 
-from ..conftest import RecordedRun, tiny_preset
+from tests.core.conftest import RecordedRun, tiny_preset
 
 
 def state_dict(folder: Path, name: str) -> dict[str, torch.Tensor]:

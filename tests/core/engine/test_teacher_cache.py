@@ -8,10 +8,10 @@ import torch
 from torch import nn
 
 from workbench.core.engine import teacher_cache
-from workbench.core.engine.events import PhaseEnded
+from workbench.core.stream.events import PhaseEnded
 from workbench.core.engine.pipeline import run_experiment
 
-from ..conftest import tiny_preset
+from tests.core.conftest import tiny_preset
 
 
 def cache_origin(events: list[Any]) -> tuple[str, str]:

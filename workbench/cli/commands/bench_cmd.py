@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.core.bench_report import DEFAULT_SETTINGS, bench_models
-from workbench.core.bench_target import resolve_target
-from workbench.core.benchmark import describe_machine
+from workbench.core.measure.bench_report import DEFAULT_SETTINGS, bench_models
+from workbench.core.measure.targets import resolve_target
+from workbench.core.measure.machine import describe_machine
 from workbench.core.paths import default_runs_dir
-from workbench.core.tables import to_text
+from workbench.core.measure.tables import to_text
 
 COLUMNS = ("model", "source", "params", "size_bytes", "file_bytes", "flops", "latency_ms",
            "latency_p95_ms", "latency_p99_ms", "throughput", "peak_memory_bytes")

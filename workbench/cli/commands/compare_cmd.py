@@ -9,8 +9,8 @@ from typing import Any
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.paths import default_runs_dir
-from workbench.core.tables import machines, summary_rows, to_csv, to_markdown, to_text
-from workbench.core.runs import find_run
+from workbench.core.measure.tables import machines, summary_rows, to_csv, to_markdown, to_text
+from workbench.core.runs.store import find_run
 
 
 def register(commands: Any) -> None:

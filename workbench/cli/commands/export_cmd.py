@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.export import FORMATS, export_model, predictions_match
+from workbench.core.measure.export import FORMATS, export_model, predictions_match
 from workbench.core.paths import default_runs_dir
-from workbench.core.runs import find_run
-from workbench.core.saved_models import load_checkpoint, load_torchscript, run_checkpoints
-from workbench.core.tables import human_bytes
+from workbench.core.runs.store import find_run
+from workbench.core.models.saved import load_checkpoint, load_torchscript, run_checkpoints
+from workbench.core.measure.tables import human_bytes
 
 
 def register(commands: Any) -> None:

@@ -11,8 +11,8 @@ import yaml
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.presets import ExperimentPreset, load_any
-from workbench.core.presets.bundle import export_bundle
-from workbench.core.presets.bundle_import import import_bundle
+from workbench.core.presets.share.bundle import export_bundle
+from workbench.core.presets.share.importer import import_bundle
 from workbench.core.presets.diff import ABSENT, diff_presets
 from workbench.core.presets.library import list_presets
 from workbench.core.presets.yaml_io import read_yaml

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from workbench.cli.console import ConsoleReporter
-from workbench.core.engine.control import RunControl
+from workbench.core.stream.control import RunControl
 from workbench.core.engine.pipeline import run_experiment
 from workbench.core.errors import PresetError, RunFailed, WorkbenchError
 from workbench.core.paths import default_runs_dir
 from workbench.core.presets import load_experiment
-from workbench.core.runs import RunStore
+from workbench.core.runs.store import RunStore
 
 EXIT_CODES = {"completed": 0, "failed": 1, "stopped": 130}
 MODEL_KEYS = ("accuracy", "params", "size_bytes", "latency_ms", "throughput")

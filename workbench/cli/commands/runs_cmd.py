@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.paths import default_runs_dir
-from workbench.core.runs import list_runs
+from workbench.core.runs.store import list_runs
 
 
 def register(commands: Any) -> None:

@@ -8,9 +8,9 @@ import torch
 
 from workbench.core.data.dataset import ImageDataset, normalize
 from workbench.core.data.registry import DATASETS
-from workbench.core.distill.losses import UNLABELED
+from workbench.core.data.batches import UNLABELED
 from workbench.core.errors import PresetError, Problem
-from workbench.core.presets.section import Section
+from workbench.core.config.section import Section
 
 
 @dataclass(frozen=True)

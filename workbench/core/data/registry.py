@@ -5,7 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workbench.core.data.dataset import ImageDataset
-from workbench.core.registry import Registry
+from workbench.core.config.registry import Registry
 
 DatasetLoader = Callable[[Path | None, int, bool], ImageDataset]
 DATASETS: Registry[DatasetLoader] = Registry("dataset")

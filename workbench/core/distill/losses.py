@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-UNLABELED = -1  # label value of transfer-set images: taught by the teacher alone
+from workbench.core.data.batches import UNLABELED
+
 
 
 @dataclass(frozen=True)

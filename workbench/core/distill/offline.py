@@ -7,7 +7,7 @@ import torch
 
 from workbench.core.distill.step_loss import kd_objective
 from workbench.core.distill.registry import METHODS
-from workbench.core.params import Param
+from workbench.core.config.params import Param
 
 KD_PARAMS = (
     Param("alpha", "float", 0.5, "weight of the hard-label loss (1 = plain training, "

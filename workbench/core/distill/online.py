@@ -11,7 +11,7 @@ from torch import nn
 
 from workbench.core.distill.offline import KD_PARAMS
 from workbench.core.distill.registry import METHODS
-from workbench.core.params import Param
+from workbench.core.config.params import Param
 
 PARAMS = (Param("peers", "int", 2, "models trained together (the student's architecture, "
                 "seeds train.seed, +1, +2...)", minimum=2, maximum=8),) + KD_PARAMS

@@ -13,7 +13,7 @@ from torch import nn
 from workbench.core.distill.step_loss import kd_objective
 from workbench.core.distill.offline import KD_PARAMS
 from workbench.core.distill.registry import METHODS
-from workbench.core.params import Param
+from workbench.core.config.params import Param
 
 PARAMS = (Param("generations", "int", 2, "generations distilled after generation 0",
                 minimum=1, maximum=10),) + KD_PARAMS

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from workbench.core.distill.losses import UNLABELED, hard_loss
+from workbench.core.data.batches import UNLABELED
+from workbench.core.distill.losses import hard_loss
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from workbench.core.data.prepare import PreparedData
-from workbench.core.engine.batches import TrainSet, natural_steps
+from workbench.core.data.batches import TrainSet, natural_steps
 from workbench.core.distill.losses import soft_targets
 from workbench.core.engine.loop import (FitResult, Hooks, Objective, PhaseSpec,
                                         cross_entropy_objective, fit, predict)
@@ -17,7 +17,7 @@ from workbench.core.engine.mutual import fit_mutual
 from workbench.core.models import build_model
 from workbench.core.presets.experiment import ExperimentPreset
 from workbench.core.presets.model import ModelPreset
-from workbench.core.presets.section import Section
+from workbench.core.config.section import Section
 
 
 class Recorder(Protocol):

@@ -14,16 +14,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from workbench.core.engine.batches import Batch, TrainSet, epoch_positions, natural_steps
-from workbench.core.engine.control import RunControl
-from workbench.core.engine.events import (EpochEnded, Event, PhaseEnded, PhaseStarted,
+from workbench.core.data.batches import Batch, TrainSet, epoch_positions, natural_steps
+from workbench.core.stream.control import RunControl
+from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseStarted,
                                           RunPaused, StepEnded)
 from workbench.core.engine.optim import build_optimizer, build_schedule
 from workbench.core.engine.train_hits import TrainHits
 from workbench.core.distill.losses import hard_loss
 from workbench.core.distill.step_loss import PlainLoss, StepLoss
 from workbench.core.errors import RunFailed
-from workbench.core.presets.section import Section
+from workbench.core.config.section import Section
 
 # objective(student_logits, batch) -> the step's loss (backward() and values())
 Objective = Callable[[torch.Tensor, Batch], StepLoss]

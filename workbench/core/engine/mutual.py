@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from workbench.core.distill.losses import mutual_losses
-from workbench.core.engine.batches import TrainSet, epoch_positions
-from workbench.core.engine.events import PhaseStarted, StepEnded
+from workbench.core.data.batches import TrainSet, epoch_positions
+from workbench.core.stream.events import PhaseStarted, StepEnded
 from workbench.core.engine.loop import (FitResult, Hooks, PhaseSpec, end_epoch, end_phase,
                                         steps_for)
 from workbench.core.engine.optim import build_optimizer, build_schedule

@@ -6,7 +6,7 @@ import math
 import torch
 from torch import nn
 
-from workbench.core.presets.section import Section
+from workbench.core.config.section import Section
 
 
 def build_optimizer(model: nn.Module, recipe: Section) -> torch.optim.Optimizer:

@@ -7,13 +7,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from workbench.core.compare import model_figures
-from workbench.core.engine.checkpoints import weights_digest
+from workbench.core.measure.figures import model_figures
+from workbench.core.models.weights import weights_digest
 from workbench.core.engine.context import RunContext
-from workbench.core.engine.events import PhaseProgress, PhaseStarted
+from workbench.core.stream.events import PhaseProgress, PhaseStarted
 from workbench.core.engine.loop import PREDICT_BATCH, cross_entropy_objective, end_phase, predict
 from workbench.core.engine.teacher_cache import cache_key, teacher_logits
-from workbench.core.quantize import INT8_SUFFIX, int8_figures
+from workbench.core.measure.quantize import INT8_SUFFIX, int8_figures
 
 
 def train_teacher(ctx: RunContext, teacher: nn.Module) -> None:

@@ -7,25 +7,23 @@ folder is created for it.
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
-from workbench.core.benchmark import machine_info, torch_threads
-from workbench.core.compare import ratios
+from workbench.core.measure.machine import machine_info, torch_threads
+from workbench.core.measure.figures import ratios
 from workbench.core.data.prepare import load_dataset, prepare
 from workbench.core.distill import METHODS
-from workbench.core.engine.batches import natural_steps
+from workbench.core.data.batches import natural_steps
 from workbench.core.engine.context import Recorder, RunContext
-from workbench.core.engine.control import RunControl
+from workbench.core.stream.control import RunControl
 from workbench.core.engine.device import resolve_device
-from workbench.core.engine.events import Event, PhasePlan, RunEnded, RunStarted
+from workbench.core.stream.events import Event, PhasePlan, RunEnded, RunStarted
 from workbench.core.engine.loop import Hooks
 from workbench.core.engine.phases import (benchmark, cache_steps, cache_teacher, train_baseline,
                                           train_teacher)
@@ -33,6 +31,7 @@ from workbench.core.engine.teacher_source import (RecordedOutputs, load_recorded
                                                   recorded_figures, use_recorded)
 from workbench.core.errors import RunFailed, RunStopped
 from workbench.core.presets.experiment import ExperimentPreset
+from workbench.core.runs.ids import new_run_id
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,6 @@ class RunResult:
     run_id: str
     summary: dict[str, Any]
     error: str | None = None
-
-
-def new_run_id(name: str) -> str:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{name}-{secrets.token_hex(2)}"
 
 
 def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Event], None]] = (),
@@ -145,7 +139,7 @@ def _plan(ctx: RunContext, method: Any) -> tuple[PhasePlan, ...]:
 
 def _summary(ctx: RunContext, run_id: str, status: str, figures: dict[str, dict[str, Any]],
              timings: dict[str, float]) -> dict[str, Any]:
-    from workbench import __version__
+    from workbench._version import __version__
 
     data = ctx.data
     return {

@@ -10,9 +10,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from workbench.core.engine.checkpoints import load_weights
+from workbench.core.models.weights import load_weights
 from workbench.core.engine.context import RunContext
-from workbench.core.engine.events import PhaseStarted
+from workbench.core.stream.events import PhaseStarted
 from workbench.core.engine.loop import end_phase
 from workbench.core.errors import PresetError, Problem
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from torch import nn
 
 from workbench.core.models.registry import MODELS
-from workbench.core.params import Param
+from workbench.core.config.params import Param
 
 PARAMS = (
     Param("channels", "int_list", [32, 64], "output channels of each block (one 2x2 pool per block)",

@@ -6,7 +6,7 @@ import math
 from torch import nn
 
 from workbench.core.models.registry import MODELS
-from workbench.core.params import Param
+from workbench.core.config.params import Param
 
 PARAMS = (
     Param("hidden", "int_list", [128], "sizes of the hidden layers ([] = linear model)",

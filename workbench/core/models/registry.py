@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from torch import nn
 
-from workbench.core.registry import Registry
+from workbench.core.config.registry import Registry
 
 # factory(input_shape=(C, H, W), num_classes=K, **args) -> nn.Module
 ModelFactory = Callable[..., nn.Module]

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from workbench.core.models.registry import MODELS
-from workbench.core.params import Param
+from workbench.core.config.params import Param
 
 PARAMS = (
     Param("width", "int", 16, "channels of the first stage (doubled at each later stage)",

@@ -9,12 +9,12 @@ from typing import Any
 from workbench.core.data import DATASETS
 from workbench.core.distill import METHODS
 from workbench.core.errors import PresetError, Problem
-from workbench.core.params import Param, check_mapping, unknown_key_message
+from workbench.core.config.params import Param, check_mapping, unknown_key_message
 from workbench.core.presets.library import find_preset
 from workbench.core.presets.model import (OUTPUT_SUFFIXES, TORCHSCRIPT_SUFFIXES, ModelPreset,
                                           validate_model)
 from workbench.core.presets.schema import EXPERIMENT_TOP, SECTIONS
-from workbench.core.presets.section import Section
+from workbench.core.config.section import Section
 from workbench.core.presets.yaml_io import migrate, read_yaml
 
 TOP_FIELDS = (

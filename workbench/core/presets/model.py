@@ -8,9 +8,9 @@ from typing import Any
 
 from workbench.core.errors import Problem
 from workbench.core.models import MODELS
-from workbench.core.params import check_mapping
+from workbench.core.config.params import check_mapping
 from workbench.core.presets.schema import INLINE_MODEL_FIELDS, MODEL_FIELDS
-from workbench.core.presets.section import Section
+from workbench.core.config.section import Section
 
 
 # Teachers known only by a file: no Python class needed (response-based distillation).

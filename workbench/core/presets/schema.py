@@ -1,7 +1,7 @@
 """The preset schema (version 1), declared once as Params per section."""
 from __future__ import annotations
 
-from workbench.core.params import Param
+from workbench.core.config.params import Param
 
 SCHEMA_VERSION = 1
 

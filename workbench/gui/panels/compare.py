@@ -12,11 +12,11 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import (QApplication, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from workbench.core.report import HEADERS, comparison_rows, to_csv, to_markdown
+from workbench.core.measure.report import HEADERS, comparison_rows, to_csv, to_markdown
 
 SCATTER_ROLES = ("teacher", "student", "baseline")  # one colour each across all runs
-from workbench.core.run_history import pareto_front
-from workbench.core.runs import RunInfo
+from workbench.core.runs.history import pareto_front
+from workbench.core.runs.store import RunInfo
 from workbench.gui import theme
 from workbench.gui.plots.export import ask_and_export
 

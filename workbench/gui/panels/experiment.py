@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 from workbench.core.data import DATASETS
 from workbench.core.distill import METHODS
 from workbench.core.errors import PresetError, Problem
-from workbench.core.model_info import model_info
-from workbench.core.params import Param
+from workbench.core.measure.model_info import model_info
+from workbench.core.config.params import Param
 from workbench.core.presets.library import list_presets
 from workbench.core.presets.load import load_model_preset
 from workbench.core.presets.model import ModelPreset, validate_model

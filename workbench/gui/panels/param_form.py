@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
                                QLineEdit, QSlider, QSpinBox, QWidget)
 
-from workbench.core.params import Param
+from workbench.core.config.params import Param
 
 # Slider ranges people actually use; the spin box still accepts the declared bounds.
 SLIDER_HINTS = {"temperature": (1.0, 20.0), "alpha": (0.0, 1.0)}

@@ -12,9 +12,9 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from workbench.core.preview import PreviewSample, TeacherPreview, can_preview, softmax_at
+from workbench.core.measure.soft_label_preview import PreviewSample, TeacherPreview, can_preview, softmax_at
 from workbench.core.presets.model import ModelPreset
-from workbench.core.presets.section import Section
+from workbench.core.config.section import Section
 from workbench.gui import theme
 
 NO_WEIGHTS_NOTE = ("The teacher is trained during the run, so there are no soft labels to "

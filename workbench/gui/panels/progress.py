@@ -4,9 +4,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from workbench.core.engine.events import (EpochEnded, Event, PhaseProgress, RunEnded, RunPaused,
+from workbench.core.stream.events import (EpochEnded, Event, PhaseProgress, RunEnded, RunPaused,
                                           StepEnded)
-from workbench.core.progress import RunProgress
+from workbench.core.stream.progress import RunProgress
 
 
 class ProgressPanel(QWidget):

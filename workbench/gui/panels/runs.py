@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from workbench.core.run_history import config_diff, delete_run, read_curves, read_run_config
-from workbench.core.runs import RunInfo, list_runs
+from workbench.core.runs.history import config_diff, delete_run, read_curves, read_run_config
+from workbench.core.runs.store import RunInfo, list_runs
 from workbench.gui import dialogs, theme
 
 COLUMNS = ("started", "preset", "status", "teacher", "student", "baseline", "run id")

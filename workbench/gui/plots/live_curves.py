@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from workbench.core.engine.events import (EpochEnded, Event, PhaseEnded, PhaseStarted,
+from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseStarted,
                                           RunEnded, RunStarted, StepEnded)
 from workbench.gui import theme
 from workbench.gui.plots.buffers import GrowingSeries

@@ -1,0 +1,1 @@
+"""Declarations shared by every preset section: typed parameters, sections, the one Registry."""

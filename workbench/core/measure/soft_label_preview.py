@@ -1,0 +1,84 @@
+"""Soft-label preview: a teacher's class probabilities for one test image at any temperature.
+
+The expensive part (loading the dataset and the teacher, one forward pass) is
+done once per sample; a new temperature only needs ``softmax_at`` on the cached
+logits, which is plain numpy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from workbench.core.measure.machine import torch_threads
+from workbench.core.data.dataset import normalize
+from workbench.core.data.prepare import load_dataset
+from workbench.core.models.weights import load_weights
+from workbench.core.models import build_model
+from workbench.core.presets.model import ModelPreset
+from workbench.core.config.section import Section
+
+
+@dataclass(frozen=True)
+class PreviewSample:
+    """One test image with the teacher's logits for it."""
+
+    index: int
+    image: np.ndarray  # H x W, uint8 (first channel)
+    label: int
+    classes: tuple[str, ...]
+    logits: np.ndarray  # (num_classes,), float64
+
+    @property
+    def predicted(self) -> int:
+        return int(np.argmax(self.logits))
+
+
+def softmax_at(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """``softmax(logits / T)``, numerically stable."""
+    scaled = np.asarray(logits, dtype=np.float64) / float(temperature)
+    scaled -= scaled.max()
+    weights = np.exp(scaled)
+    return weights / weights.sum()
+
+
+def can_preview(teacher: ModelPreset) -> bool:
+    """Only a teacher with weights has soft labels worth showing before a run."""
+    return teacher.weights is not None
+
+
+class TeacherPreview:
+    """A trained teacher and its dataset's test split, loaded once.
+
+    Args:
+        teacher: a model preset with weights.
+        data: the experiment's data section (which dataset, where).
+        threads: torch threads for this work; 1 keeps a GUI thread from starting
+            an OpenMP pool that would fight the training thread for cores.
+    """
+
+    def __init__(self, teacher: ModelPreset, data: Section, threads: int = 1) -> None:
+        if teacher.weights is None:
+            raise ValueError("the teacher has no weights to preview")
+        self.threads = threads
+        with torch_threads(threads):
+            self.dataset = load_dataset(data)
+            self.model = build_model(teacher.architecture, teacher.args,
+                                     self.dataset.input_shape, self.dataset.num_classes)
+            load_weights(self.model, teacher.weights, field="teacher.weights")
+        self.model.eval()
+
+    @property
+    def count(self) -> int:
+        return int(self.dataset.test_images.shape[0])
+
+    def sample(self, index: int) -> PreviewSample:
+        """The teacher's logits for test image ``index`` (wrapped around the split)."""
+        index %= self.count
+        raw = self.dataset.test_images[index:index + 1]
+        with torch_threads(self.threads), torch.inference_mode():
+            logits = self.model(normalize(raw, self.dataset.name))[0]
+        return PreviewSample(index, raw[0, 0].numpy().copy(),
+                             int(self.dataset.test_labels[index]), self.dataset.classes,
+                             logits.double().numpy().copy())

@@ -1,0 +1,1 @@
+"""Share bundles (.wbpreset): export, check in a staging folder, import."""

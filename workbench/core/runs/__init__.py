@@ -1,0 +1,1 @@
+"""The run store: one folder per run, its id, listing and history."""
