@@ -95,10 +95,11 @@ def window_run(app: Any, window: Any, heartbeat_on: bool) -> tuple[float, list[f
             captured["summary"] = dict(event.summary)
 
     window.run_finished.connect(lambda *_: app.exit(0))
+    window.bridge.event.connect(on_event)  # the bridge outlives runs: disconnect after
     window.start_run()
-    window.bridge.event.connect(on_event)
     app.exec()
     window.run_finished.disconnect()
+    window.bridge.event.disconnect(on_event)
     stalls = [max(0.0, gap - HEARTBEAT_MS) for gap in gaps[1:]]
     speed = steps_per_second(captured["summary"], captured["plan"],
                              "window" if not heartbeat_on else "heartbeat")

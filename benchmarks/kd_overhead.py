@@ -24,10 +24,10 @@ from _common import interleaved_samples, load_preset, paired_ratio  # noqa: E402
 
 from workbench.core.data.prepare import load_dataset, prepare  # noqa: E402
 from workbench.core.distill.losses import soft_targets  # noqa: E402
-from workbench.core.distill.step_loss import kd_objective  # noqa: E402
+from workbench.core.distill.step_loss import cross_entropy_objective, kd_objective  # noqa: E402
 from workbench.core.data.batches import TrainSet  # noqa: E402
 from workbench.core.stream.control import RunControl  # noqa: E402
-from workbench.core.engine.loop import Hooks, PhaseSpec, cross_entropy_objective, fit  # noqa: E402
+from workbench.core.engine.loop import Hooks, PhaseSpec, fit  # noqa: E402
 from workbench.core.models import build_model  # noqa: E402
 
 
@@ -59,8 +59,9 @@ def main() -> None:
     def engine(kd: bool) -> None:
         train_set = TrainSet(data.inputs, data.labels, rows, extras if kd else {})
 
-        fit(PhaseSpec("student", recipe, 0), student(), kd_objective(alpha, temperature) if kd else
-            cross_entropy_objective, train_set, None, hooks)
+        fit(PhaseSpec(recipe, 0), ["student"], [student()],
+            kd_objective(alpha, temperature) if kd else cross_entropy_objective, train_set, None,
+            hooks)
 
     def hand_written(kd: bool) -> None:
         model = student()

@@ -47,8 +47,10 @@ def test_unknown_preset_and_malformed_override_exit_2(tmp_path: Path) -> None:
     missing = run_cli("run", "no-such-preset")
     assert missing.returncode == 2 and "no-such-preset" in missing.stderr
     assert "synthetic-quick" in missing.stderr  # lists what is known
-    malformed = run_cli("run", "synthetic-quick", "--set", "alpha")
+    malformed = run_cli("run", "synthetic-quick", "--set", "alpha", "--json")
     assert malformed.returncode == 2 and "KEY=VALUE" in malformed.stderr
+    payload = json.loads(malformed.stdout)
+    assert (payload["status"], payload["run_dir"], payload["models"]) == ("invalid", None, {})
     assert "Traceback" not in missing.stderr + malformed.stderr
 
 
@@ -72,6 +74,8 @@ def test_diverging_run_exits_1_naming_the_step_and_is_saved_as_failed(tmp_path: 
     assert payload["status"] == "failed"
     summary = json.loads((Path(payload["run_dir"]) / "summary.json").read_text())
     assert summary["status"] == "failed" and "step" in summary["error"]
+    assert payload["error"] == summary["error"]  # from the stream's RunEnded, same words
+    assert payload["timings"] == summary["timings"]
 
 
 def test_interrupt_saves_the_run_as_stopped_and_exits_130(tmp_path: Path) -> None:

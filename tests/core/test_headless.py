@@ -1,4 +1,8 @@
-"""The core is headless: nothing under workbench.core may import Qt or the front-ends."""
+"""The core is headless: nothing under workbench.core may import Qt or the front-ends.
+
+The command line is headless too (``pip install distill-workbench`` has no Qt): in an
+environment that has Qt an accidental import would go unnoticed, so it is checked here.
+"""
 from __future__ import annotations
 
 import ast
@@ -48,6 +52,28 @@ def test_importing_every_core_module_loads_no_qt_and_no_front_end() -> None:
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert "workbench.core.runs.store" in report["walked"]  # the walk really found modules
+    assert report["forbidden"] == []
+
+
+IMPORT_THE_COMMAND_LINE = """
+import json, pkgutil, sys
+import workbench.cli, workbench.launch
+for module in pkgutil.walk_packages(workbench.cli.__path__, "workbench.cli."):
+    __import__(module.name)
+loaded = sorted(name for name in sys.modules if name.startswith("workbench.cli."))
+forbidden = sorted(name for name in sys.modules
+                   if name.split(".")[0] in {qt} or name.startswith("workbench.gui"))
+print(json.dumps({{"loaded": loaded, "forbidden": forbidden}}))
+"""
+
+
+def test_importing_the_command_line_loads_no_qt() -> None:
+    script = IMPORT_THE_COMMAND_LINE.format(qt=repr(set(QT_MODULES)))
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                               timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert "workbench.cli.commands.run_cmd" in report["loaded"]  # the walk found the commands
     assert report["forbidden"] == []
 
 

@@ -9,6 +9,9 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+# A Qt-free install (no [gui] extra) runs the rest of the suite; these tests need Qt.
+pytest.importorskip("PySide6", reason="the desktop app's tests need the [gui] extra")
+
 TINY_PRESET = """\
 schema: 1
 kind: experiment

@@ -123,7 +123,7 @@ def test_missing_data_is_reported_before_anything_starts(window, qtbot, tmp_path
     assert window.load_preset(str(preset))
     with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         window.start_run()
-    assert finished.args == ["rejected", 2]
+    assert finished.args == ["invalid", 2]  # the CLI's word and exit code for bad input
     assert "dataset 'mnist' not found" in dialogs.LAST[0].informativeText()
     assert list_runs(isolated / "runs") == []
     assert window.progress.run_button.isEnabled()

@@ -31,6 +31,14 @@ class PresetError(WorkbenchError):
         super().__init__(f"{source}: {count} {noun}:\n{lines}")
 
 
+class PresetClash(PresetError):
+    """Saving or importing would replace a preset of the same name.
+
+    Front-ends catch this type (not the message) to offer "replace it?" and retry
+    with overwrite/replace set.
+    """
+
+
 class DataError(WorkbenchError):
     """A dataset could not be found or read."""
 

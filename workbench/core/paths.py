@@ -1,47 +1,73 @@
-"""Where the workbench keeps user files, per platform, overridable by environment."""
+"""Where the workbench keeps files: the user's folders per platform, and the bundled ones.
+
+The user's folders come from ``platformdirs`` (XDG on Linux, ``~/Library`` on
+macOS, ``%LOCALAPPDATA%``/``%APPDATA%`` on Windows); each has a ``WORKBENCH_*``
+environment override so tests and scripts can point them anywhere.
+"""
 from __future__ import annotations
 
 import os
-import sys
+from importlib import resources
 from pathlib import Path
 
+import platformdirs
+
 APP_DIR = "distill-workbench"
+BUNDLED_PACKAGE = "workbench.bundled"
 
 
-def _platform_dir(override_env: str, windows_env: str, windows_default: str, mac_folder: str,
-                  xdg_env: str, xdg_default: str) -> Path:
-    if override := os.environ.get(override_env):
-        return Path(override)
-    if sys.platform == "win32":
-        base = Path(os.environ.get(windows_env, Path.home() / "AppData" / windows_default))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / mac_folder
-    else:
-        base = Path(os.environ.get(xdg_env, Path.home() / xdg_default))
-    return base / APP_DIR
+def _override_or(env: str, default: Path) -> Path:
+    override = os.environ.get(env)
+    return Path(override) if override else default
 
 
 def user_cache_dir() -> Path:
     """Cache folder (datasets, teacher logits). ``WORKBENCH_CACHE_DIR`` overrides."""
-    return _platform_dir("WORKBENCH_CACHE_DIR", "LOCALAPPDATA", "Local", "Caches",
-                         "XDG_CACHE_HOME", ".cache")
+    return _override_or("WORKBENCH_CACHE_DIR",
+                        platformdirs.user_cache_path(APP_DIR, appauthor=False))
 
 
 def user_config_dir() -> Path:
     """Config folder (the user's own presets). ``WORKBENCH_CONFIG_DIR`` overrides."""
-    return _platform_dir("WORKBENCH_CONFIG_DIR", "APPDATA", "Roaming", "Application Support",
-                         "XDG_CONFIG_HOME", ".config")
+    return _override_or("WORKBENCH_CONFIG_DIR",
+                        platformdirs.user_config_path(APP_DIR, appauthor=False, roaming=True))
 
 
-def project_root() -> Path:
-    """The source tree's top folder (holds presets/ and assets/)."""
-    return Path(__file__).resolve().parents[2]
+def user_data_dir() -> Path:
+    """Data folder for things the user keeps (run history). ``WORKBENCH_USER_DATA_DIR`` overrides.
 
-
-def bundled_presets_dir() -> Path:
-    return project_root() / "presets"
+    Not ``WORKBENCH_DATA``: that one names a folder of datasets (see ``core.data.locate``).
+    """
+    return _override_or("WORKBENCH_USER_DATA_DIR",
+                        platformdirs.user_data_path(APP_DIR, appauthor=False, roaming=True))
 
 
 def default_runs_dir() -> Path:
-    """``WORKBENCH_RUNS_DIR`` or ./runs in the current folder."""
+    """``WORKBENCH_RUNS_DIR`` or ./runs in the current folder (the CLI's default)."""
     return Path(os.environ.get("WORKBENCH_RUNS_DIR", "runs"))
+
+
+def user_runs_dir() -> Path:
+    """``WORKBENCH_RUNS_DIR`` or ``<user data>/runs``: history that does not depend on
+    the folder an app was launched from (for the desktop app)."""
+    return _override_or("WORKBENCH_RUNS_DIR", user_data_dir() / "runs")
+
+
+def bundled_dir() -> Path:
+    """The package's own data folder, ``workbench/bundled``.
+
+    Found through ``importlib.resources``, so a checkout, an editable install and
+    an installed wheel all answer alike. pip always unpacks wheels, so the
+    resource is a real folder and a plain ``Path`` is safe to hand around.
+    """
+    return Path(str(resources.files(BUNDLED_PACKAGE)))
+
+
+def bundled_presets_dir() -> Path:
+    """The bundled presets: ``models/`` and ``experiments/`` of YAML files."""
+    return bundled_dir() / "presets"
+
+
+def bundled_assets_dir() -> Path:
+    """Files the bundled presets point at, such as the trained teacher's weights."""
+    return bundled_dir() / "assets"

@@ -1,6 +1,7 @@
 """``workbench gui``: open the window, optionally run a preset and screenshot the result.
 
-Exit codes with ``--quit-after-run``: 0 completed, 1 failed, 130 stopped, 2 bad preset.
+Exit codes with ``--quit-after-run`` are core's ``exit_code`` of the run's status:
+0 completed, 1 failed, 130 stopped, 2 bad preset.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from workbench.core.errors import PresetError
 from workbench.core.paths import default_runs_dir
 from workbench.core.presets.load import load_experiment
+from workbench.core.stream.status import RunStatus, exit_code
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -56,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             load_experiment(args.preset)
         except PresetError as error:
             _print_problems(error)
-            return 2
+            return exit_code(RunStatus.INVALID)
     if no_display():
         print("error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not "
               "set). Run headless with `workbench run PRESET`, or set "
@@ -101,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.run:
         def start() -> None:
             if not window.start_run() and args.quit_after_run:
-                app.exit(2)
+                app.exit(exit_code(RunStatus.INVALID))
         QTimer.singleShot(0, start)
     elif args.screenshot is not None:
         QTimer.singleShot(500, lambda: save_screenshot(window, args.screenshot, 0))

@@ -1,11 +1,12 @@
 """The only place where engine events cross from the training thread into Qt.
 
-``EventBridge`` is called by the engine like any other consumer (in the
-training thread) and re-emits events as Qt signals. The bridge object lives in
-the GUI thread, so connections to GUI widgets are queued. Per-step events are
-batched and emitted at most every ``interval`` seconds so a fast loop cannot
-flood the GUI's event queue; any other event flushes the batch first, which
-keeps the order of events intact.
+The window creates one ``EventBridge`` for its whole life; every run's worker
+calls it like any other consumer (in the training thread) and panels subscribe
+to its signals once. The bridge object lives in the GUI thread, so connections
+to GUI widgets are queued. Per-step events are batched and emitted at most
+every ``interval`` seconds so a fast loop cannot flood the GUI's event queue;
+any other event flushes the batch first, which keeps the order of events
+intact, and ``RunEnded`` always flushes, so no run leaks steps into the next.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from workbench.core.stream.events import Event, StepEnded
+from workbench.core.stream.events import Event, RunEnded, RunStarted, StepEnded
 
 
 class EventBridge(QObject):
@@ -22,10 +23,14 @@ class EventBridge(QObject):
     Signals:
         steps: a list of ``StepEnded`` events, in order.
         event: any other engine event (RunStarted, EpochEnded, RunEnded...).
+        run_started: the ``RunStarted`` event (after ``event`` carried it).
+        run_ended: the ``RunEnded`` event (after ``event`` carried it).
     """
 
     steps = Signal(object)
     event = Signal(object)
+    run_started = Signal(object)
+    run_ended = Signal(object)
 
     def __init__(self, interval: float = 0.25, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +48,10 @@ class EventBridge(QObject):
             return
         self._flush(time.monotonic())
         self.event.emit(event)
+        if isinstance(event, RunStarted):
+            self.run_started.emit(event)
+        elif isinstance(event, RunEnded):
+            self.run_ended.emit(event)
 
     def _flush(self, now: float) -> None:
         self._last_flush = now

@@ -1,7 +1,8 @@
 """The main window: experiment on the left, live curves / compare / runs on the right.
 
 It wires panels together and starts runs; everything it computes comes from
-``workbench.core`` and every engine event arrives through ``bridge.EventBridge``.
+``workbench.core``. One ``EventBridge`` lives as long as the window: every run
+feeds it and each panel subscribes to it once, so nothing here forwards events.
 """
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
                                QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from workbench.core.stream.events import Event, RunEnded, RunStarted
+from workbench.core.config.section import Section
 from workbench.core.errors import PresetError
 from workbench.core.presets.library import list_presets
 from workbench.core.presets.load import load_experiment
 from workbench.core.presets.save import settings_from_preset, validate_settings
-from workbench.core.config.section import Section
 from workbench.core.runs.history import find_trained_teacher
+from workbench.core.stream.events import RunEnded, RunStarted
+from workbench.core.stream.status import RunOutcome, RunStatus, exit_code
 from workbench.gui import dialogs, settings
 from workbench.gui.bridge import EventBridge
 from workbench.gui.panels.compare import ComparePanel
@@ -41,7 +43,8 @@ class MainWindow(QMainWindow):
     """Distill Workbench's window.
 
     Signals:
-        run_finished(status, exit code): after the training thread has been joined.
+        run_finished(status, exit code): after the training thread has been joined;
+            the status is a ``RunStatus`` value, the code core's ``exit_code`` of it.
     """
 
     run_finished = Signal(str, int)
@@ -52,8 +55,9 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.runs_dir = Path(runs_dir)
         self.worker: RunWorker | None = None
-        self.bridge: EventBridge | None = None
-        self.last_summary: dict[str, Any] = {}
+        self.bridge = EventBridge(parent=self)
+        self.outcome = RunOutcome()  # the current run's end, as the stream told it
+        self._rejected = False  # the current run was refused before it started
         self._loaded_path: str | None = None
         self.preset_combo = QComboBox()
         self.experiment = ExperimentPanel()
@@ -65,7 +69,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.resources = ResourceStrip()
         self.status_label = QLabel("Ready")
-        self.presets = PresetActions(self)
+        self.presets = PresetActions(self.experiment.settings, self)
         self._build_layout()
         self._build_actions()
         self._connect()
@@ -131,6 +135,13 @@ class MainWindow(QMainWindow):
             self.addAction(action)
 
     def _connect(self) -> None:
+        for panel in (self.curves, self.progress, self.compare):
+            panel.subscribe(self.bridge)
+        self.bridge.run_started.connect(self._on_run_started)
+        self.bridge.run_ended.connect(self._on_run_ended)
+        self.presets.preset_loaded.connect(self.apply_settings)
+        self.presets.presets_changed.connect(self.refresh_preset_list)
+        self.presets.message.connect(self.status_label.setText)
         self.preset_combo.activated.connect(self._on_preset_chosen)
         self.experiment.teacher_changed.connect(self._update_preview_teacher)
         self.experiment.temperature_changed.connect(self.preview.set_temperature)
@@ -231,12 +242,10 @@ class MainWindow(QMainWindow):
             dialogs.show_preset_error(self, error, "Cannot run")
             self.status_label.setText("The settings are not valid; see the dialog")
             return False
-        self.bridge = EventBridge(parent=self)
-        self.bridge.steps.connect(self._on_steps)
-        self.bridge.event.connect(self._on_event)
+        self.outcome, self._rejected = RunOutcome(), False
         self.worker = RunWorker(preset, self.runs_dir, self.bridge)
         self.worker.rejected.connect(self._on_rejected)
-        self.worker.finished_run.connect(self._on_finished)
+        self.worker.finished.connect(self._on_thread_finished)
         self.curves.reset()
         self.progress.start()
         self.status_label.setText(f"Running {preset.name}…")
@@ -253,47 +262,44 @@ class MainWindow(QMainWindow):
         if self.worker is not None:
             (self.worker.control.pause if paused else self.worker.control.resume)()
 
-    def _on_steps(self, steps: list) -> None:
-        """Only buffers and counters here; the curves' redraw timer repaints both."""
-        self.curves.add_steps(steps)
-        if steps:
-            self.progress.progress.update(steps[-1])  # progress only needs the latest step
+    def _on_run_started(self, event: RunStarted) -> None:
+        self.status_label.setText(f"Run {event.run_id} on {event.device}")
 
-    def _on_event(self, event: Event) -> None:
-        self.curves.add_event(event)
-        self.progress.update_from(event)
-        if isinstance(event, RunStarted):
-            self.status_label.setText(f"Run {event.run_id} on {event.device}")
-        elif isinstance(event, RunEnded):
-            self.last_summary = dict(event.summary)
-            if event.summary.get("models"):
-                self.compare.show_summary(event.summary)
-            if event.status == "failed":
-                dialogs.show_error(self, "The run failed", [event.error or "unknown error"],
-                                   "The run failed and was saved as failed. "
-                                   "The app is ready for another run.")
+    def _on_run_ended(self, event: RunEnded) -> None:
+        self.outcome(event)
+        if event.status == RunStatus.FAILED:
+            dialogs.show_error(self, "The run failed", [event.error or "unknown error"],
+                               "The run failed and was saved as failed. "
+                               "The app is ready for another run.")
 
     def _on_rejected(self, title: str, problems: list[str]) -> None:
+        self._rejected = True
         dialogs.show_error(self, title, problems)
 
-    def _on_finished(self, status: str, run_id: str, error: str) -> None:
+    def _on_thread_finished(self) -> None:
+        """The thread's last signal: the stream's events before it have all arrived."""
         worker, self.worker = self.worker, None
-        if worker is None:
+        if worker is None:  # closing the window already joined it
             return
         worker.wait()  # run() has returned; this only joins the thread
-        code = worker.exit_code
+        status = RunStatus.INVALID if self._rejected else self.outcome.status
         self.progress.set_running(False)
-        message = {"completed": "completed", "stopped": "stopped; saved as stopped",
-                   "failed": f"failed: {error}", "rejected": "could not start"}.get(status, status)
-        self.status_label.setText(f"Run {run_id} {message}")
-        if status == "rejected":
+        self.status_label.setText(self._end_line(status))
+        if status == RunStatus.INVALID:
             self.progress.label.setText("Could not start; see the dialog")
         self.runs.refresh()
         self.compare.show_history(self.runs.runs)
-        if status == "completed" and self.preview.sample is None:
+        if status == RunStatus.COMPLETED and self.preview.sample is None:
             self._update_preview_teacher()  # the run may have trained a teacher to preview
         worker.deleteLater()
-        self.run_finished.emit(status, code)
+        self.run_finished.emit(status.value, exit_code(status))
+
+    def _end_line(self, status: RunStatus) -> str:
+        if self.outcome.ended is None:
+            return "The run could not start"
+        message = {RunStatus.STOPPED: "stopped; saved as stopped",
+                   RunStatus.FAILED: f"failed: {self.outcome.error}"}.get(status, status.value)
+        return f"Run {self.outcome.summary.get('run_id', '')} {message}"
 
     # --- window -------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming

@@ -1,46 +1,43 @@
 """The training thread: runs ``run_experiment`` off the GUI thread.
 
-The worker owns nothing visible; it reports through the bridge's signals and,
-at the very end, through ``finished_run`` with the exit code a front-end uses
-(0 completed, 1 failed, 130 stopped, 2 bad preset or data).
+The worker owns nothing visible and keeps no status of its own: how a run
+ends travels through the event stream (``RunEnded``, via the window's bridge).
+Only errors raised before the run starts, when there is no stream yet, come
+out as ``rejected``. The window reads the end from the stream and joins the
+thread on ``finished``.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 
-from workbench.core.stream.control import RunControl
 from workbench.core.errors import DataError, PresetError, RunFailed
 from workbench.core.presets.experiment import ExperimentPreset
-from workbench.gui.bridge import EventBridge
-
-EXIT_CODES = {"completed": 0, "failed": 1, "stopped": 130, "rejected": 2}
+from workbench.core.stream.control import RunControl
+from workbench.core.stream.events import Event
 
 
 class RunWorker(QThread):
     """One run of one preset. Stop/pause go through ``control`` (thread safe).
 
     Signals:
-        rejected: (title, list of "path: message" lines) when the preset or data
-            fail before anything started.
-        finished_run: (status, run_id, error or "").
+        rejected: (title, list of "path: message" lines) when the preset, the data
+            or anything else fails before the run started (nothing was written).
     """
 
     rejected = Signal(str, object)
-    finished_run = Signal(str, str, str)
 
-    def __init__(self, preset: ExperimentPreset, runs_dir: Path, bridge: EventBridge,
-                 threads: int | None = None) -> None:
+    def __init__(self, preset: ExperimentPreset, runs_dir: Path,
+                 consumer: Callable[[Event], None], threads: int | None = None) -> None:
         super().__init__()
         self.preset = preset
         self.runs_dir = Path(runs_dir)
-        self.bridge = bridge
+        self.consumer = consumer
         self.threads = threads or preset.train.threads or os.cpu_count() or 1
         self.control = RunControl()
-        self.status = "running"
-        self.run_id = ""
 
     def run(self) -> None:  # noqa: D401 - QThread entry point
         import torch
@@ -49,28 +46,19 @@ class RunWorker(QThread):
         from workbench.core.runs.store import RunStore
 
         torch.set_num_threads(self.threads)  # per thread: the GUI thread keeps its own
-        store = RunStore(self.runs_dir, self.preset)
-        self.run_id = store.run_id
-        error = ""
         try:
-            result = run_experiment(self.preset, callbacks=[self.bridge], control=self.control,
-                                    recorder=store)
-            self.status = result.status
+            run_experiment(self.preset, callbacks=[self.consumer], control=self.control,
+                           recorder=RunStore(self.runs_dir, self.preset))
         except PresetError as problem:
-            self.status = "rejected"
             self.rejected.emit("The preset cannot run", [str(p) for p in problem.problems])
         except DataError as problem:
-            self.status = "rejected"
             self.rejected.emit("The dataset cannot be loaded", [str(problem)])
-        except RunFailed as failure:
-            self.status, error = "failed", str(failure)
+        except RunFailed:
+            pass  # the run started: its RunEnded("failed") already went down the stream
         except Exception as failure:  # noqa: BLE001 - never let a run take the app down
-            self.status, error = "failed", f"{type(failure).__name__}: {failure}"
-        self.finished_run.emit(self.status, self.run_id, error)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_CODES.get(self.status, 1)
+            # run_experiment turns every error after the start into RunFailed, so this
+            # one came before the start: there is no RunEnded to carry it.
+            self.rejected.emit("The run could not start", [f"{type(failure).__name__}: {failure}"])
 
     def stop_and_join(self) -> None:
         """Ask the loop to stop, then wait for the thread (never ``terminate``)."""

@@ -108,3 +108,43 @@ def test_check_mapping_rejects_a_non_mapping() -> None:
     values = check_mapping([1, 2], PARAMS, "train", problems)
     assert [problem.path for problem in problems] == ["train"]
     assert values["epochs"] == 10
+
+
+def test_an_int_without_a_maximum_is_still_held_to_64_bits() -> None:
+    param = Param("seed", "int", 0, "seed", minimum=0)
+    assert param.check(2**63 - 1) is None
+    message = param.check(10**23)
+    assert message is not None and "<= 9223372036854775807" in message
+    assert "100000000000000000000000" in message
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_number_must_be_finite_even_without_bounds(value: float) -> None:
+    assert Param("scale", "float", 1.0, "scale").check(value) is not None
+
+
+def test_an_int_list_has_a_length_limit() -> None:
+    param = Param("hidden", "int_list", [1], "layer sizes", minimum=1, max_items=3)
+    assert param.check([1, 2, 3]) is None
+    message = param.check([1, 2, 3, 4])
+    assert message is not None and "at most 3" in message
+
+
+def test_integral_floats_become_ints_and_fractions_are_refused() -> None:
+    params = (Param("epochs", "int", 1, "passes", minimum=1),
+              Param("hidden", "int_list", [1], "sizes", minimum=1))
+    problems: list[Problem] = []
+    values = check_mapping({"epochs": 1e3, "hidden": [6.0, 7]}, params, "train", problems)
+    assert problems == []
+    assert values == {"epochs": 1000, "hidden": [6, 7]}
+    assert type(values["epochs"]) is int and all(type(item) is int for item in values["hidden"])
+    check_mapping({"epochs": 1e-3, "hidden": [1.5]}, params, "train", problems)
+    assert {problem.path for problem in problems} == {"train.epochs", "train.hidden"}
+
+
+def test_messages_about_huge_values_stay_short() -> None:
+    problems: list[Problem] = []
+    check_mapping({"epochs": list(range(100_000)), "lr": "x" * 100_000, "k" * 5000: 1},
+                  PARAMS, "train", problems)
+    assert len(problems) == 4  # epochs, lr, the unknown key, the missing name
+    assert all(len(str(problem)) < 400 for problem in problems)

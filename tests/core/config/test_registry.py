@@ -53,3 +53,14 @@ def test_real_registries_hold_the_bundled_names() -> None:
     assert {"fashion-mnist", "mnist", "synthetic"} <= set(DATASETS.names())
     assert "offline" in METHODS.names()
     assert "did you mean 'resnet'" in MODELS.unknown_message("resnt")
+
+
+@pytest.mark.parametrize("value", [["sprocket"], {"a": 1}, 3, None])
+def test_a_value_that_is_no_name_is_unknown_not_a_type_error(widgets: Registry[object],
+                                                             value: object) -> None:
+    assert value not in widgets
+    message = widgets.unknown_message(value)
+    assert "must be the name of a registered widget" in message
+    assert "flange, sprocket" in message
+    with pytest.raises(KeyError):
+        widgets.get(value)  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import gzip
+import math
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +98,44 @@ def test_a_corrupt_deflate_stream_is_a_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError) as raised:
         read_idx(path)
     assert str(path) in str(raised.value)
+
+
+def _header(dims: tuple[int, ...], code: int = 0x08) -> bytes:
+    return bytes([0, 0, code, len(dims)]) + struct.pack(f">{len(dims)}I", *dims)
+
+
+@pytest.mark.parametrize("name", ["train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"])
+@pytest.mark.parametrize("dims", [(2**32 - 1,) * 3, (2**32 - 1,) * 8, (65536, 65536, 1024)])
+def test_a_header_declaring_more_than_any_file_holds_names_the_file(
+        tmp_path: Path, name: str, dims: tuple[int, ...]) -> None:
+    """The product of the dimensions overflows int64 or asks for terabytes: refused unread."""
+    data = _header(dims) + bytes(100)
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    with pytest.raises(DataError) as raised:
+        read_idx(path)
+    message = str(raised.value)
+    assert str(path) in message and "header declares" in message and "GiB" in message
+    assert f"{math.prod(dims):,}" in message
+
+
+def test_a_header_declaring_more_than_the_file_has_is_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(_header((1_000_000,)) + bytes(10)))
+    with pytest.raises(DataError, match="truncated") as raised:
+        read_idx(path)
+    assert "1,000,000 bytes" in str(raised.value) and "file has 10" in str(raised.value)
+
+
+def test_a_file_longer_than_its_header_says_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "train-labels-idx1-ubyte"
+    path.write_bytes(_header((10,)) + bytes(11))
+    with pytest.raises(DataError, match="file has 11 or more"):
+        read_idx(path)
+
+
+def test_big_endian_types_are_read_with_their_shape(tmp_path: Path) -> None:
+    path = tmp_path / "floats-idx2"
+    values = np.arange(6, dtype=">f4").reshape(2, 3)
+    path.write_bytes(_header((2, 3), code=0x0D) + values.tobytes())
+    assert np.array_equal(read_idx(path), values)

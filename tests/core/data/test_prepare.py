@@ -7,7 +7,7 @@ import torch
 from workbench.core.data.dataset import ImageDataset
 from workbench.core.data.prepare import PreparedData, prepare
 from workbench.core.distill.losses import UNLABELED
-from workbench.core.errors import PresetError
+from workbench.core.errors import DataError, PresetError
 from workbench.core.presets import load_experiment
 from workbench.core.config.section import Section
 
@@ -98,3 +98,13 @@ def test_too_large_val_size_names_the_field(dataset: ImageDataset) -> None:
     [problem] = raised.value.problems
     assert problem.path == "data.val_size"
     assert "300" in problem.message
+
+
+def test_a_dataset_without_test_images_is_refused_before_any_run(dataset: ImageDataset) -> None:
+    """Accuracy over 0 images would be NaN in every figure and table."""
+    empty = ImageDataset(dataset.name, dataset.classes, dataset.train_images,
+                         dataset.train_labels, dataset.test_images[:0], dataset.test_labels[:0],
+                         source="/data/empty-test")
+    with pytest.raises(DataError) as raised:
+        split(empty, 0)
+    assert "no test images" in str(raised.value) and "/data/empty-test" in str(raised.value)

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from tests.core.conftest import tiny_preset
 from workbench.core.distill import METHODS
-from workbench.core.distill.losses import mutual_losses
+from workbench.core.distill.online import mutual_losses
 from workbench.core.stream.events import EpochEnded, PhaseStarted, StepEnded
 from workbench.core.engine.pipeline import run_experiment
 from workbench.core.errors import PresetError
@@ -66,6 +66,20 @@ def test_mutual_losses_match_a_reference_and_do_not_flow_into_peers() -> None:
     assert torch.allclose(total, alpha * hard + (1 - alpha) * temperature ** 2 * soft)
     total.backward()
     assert second.grad is None  # peer 1's loss does not train peer 2
+
+
+def test_each_of_three_peers_is_taught_by_the_mean_of_the_other_two() -> None:
+    generator = torch.Generator().manual_seed(1)
+    logits = [torch.randn(5, 4, generator=generator, requires_grad=True) for _ in range(3)]
+    labels = torch.randint(0, 4, (5,), generator=generator)
+    temperature, alpha = 2.0, 0.5
+    losses = mutual_losses(logits, labels, alpha, temperature, True)
+    for index, (_, _, soft) in enumerate(losses):
+        own = F.log_softmax(logits[index] / temperature, 1)
+        expected = sum(F.kl_div(own, F.softmax(other.detach() / temperature, 1),
+                                reduction="batchmean")
+                       for other_index, other in enumerate(logits) if other_index != index) / 2
+        assert torch.allclose(soft, expected, atol=1e-6), index
 
 
 def test_online_trains_every_peer_together_and_reports_each(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from workbench.core.distill import step_loss
+from workbench.core.distill import online, step_loss
 from workbench.core.engine import phases
 from workbench.core.stream.events import RunEnded, StepEnded
 from workbench.core.engine.pipeline import run_experiment
@@ -31,27 +31,40 @@ class NaNTotal:
         return float("nan"), hard, soft
 
 
-def nan_on_call(objective: Any, call: int) -> Any:
-    """Wrap an objective so that its ``call``-th call returns a NaN total loss."""
+def nan_on_call(loss_function: Any, call: int, model: int = 0) -> Any:
+    """Wrap a step loss (or an objective's list of them, or DML's tuples) so that its
+    ``call``-th call reports a NaN total for ``model``."""
     calls = [0]
 
     def wrapped(*args: Any, **kwargs: Any):
-        loss = objective(*args, **kwargs)
+        loss = loss_function(*args, **kwargs)
         calls[0] += 1
-        return NaNTotal(loss) if calls[0] == call else loss
+        if calls[0] != call:
+            return loss
+        if not isinstance(loss, list):
+            return NaNTotal(loss)
+        poisoned = list(loss)
+        if isinstance(poisoned[model], tuple):  # online.mutual_losses: (total, hard, soft)
+            total, hard, soft = poisoned[model]
+            poisoned[model] = (total * float("nan"), hard, soft)
+        else:
+            poisoned[model] = NaNTotal(poisoned[model])
+        return poisoned
 
     return wrapped
 
 
-@pytest.mark.parametrize(("module", "name", "phase", "call", "epoch"), [
-    (step_loss, "kd_step", "student", 11, 2),
-    (phases, "cross_entropy_objective", "teacher", 3, 1)])
+@pytest.mark.parametrize(("module", "name", "model", "phase", "call", "epoch", "method"), [
+    (step_loss, "kd_step", 0, "student", 11, 2, "offline"),
+    (phases, "cross_entropy_objective", 0, "teacher", 3, 1, "offline"),
+    (online, "mutual_losses", 1, "peer-2", 11, 2, "online")])
 def test_nan_loss_fails_the_run_and_says_where(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: Any, name: str, phase: str,
-        call: int, epoch: int) -> None:
-    monkeypatch.setattr(module, name, nan_on_call(getattr(module, name), call))
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: Any, name: str, model: int,
+        phase: str, call: int, epoch: int, method: str) -> None:
+    """One message for every model of the one loop, peers included."""
+    monkeypatch.setattr(module, name, nan_on_call(getattr(module, name), call, model))
     events: list[Any] = []
-    preset = tiny_preset("train.lr=0.5", "teacher_train.lr=0.5")
+    preset = tiny_preset("train.lr=0.5", "teacher_train.lr=0.5", f"distill.method={method}")
     store = RunStore(tmp_path / "runs", preset)
     with pytest.raises(RunFailed) as raised:
         run_experiment(preset, callbacks=[events.append], recorder=store)
@@ -59,6 +72,7 @@ def test_nan_loss_fails_the_run_and_says_where(
     assert f"the {phase} loss became nan" in message
     assert f"epoch {epoch}, step {call}" in message
     assert "lower learning rate" in message and "0.5" in message
+    assert "'cosine' schedule" in message
     steps = [event.step for event in events if isinstance(event, StepEnded)
              and event.phase == phase]
     assert steps == list(range(1, call))  # the NaN step itself is not reported as a step

@@ -1,9 +1,11 @@
 """Teacher logits are computed once, then served from memory and from disk."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 from torch import nn
 
@@ -76,3 +78,77 @@ def test_the_key_depends_on_weights_data_and_rows() -> None:
 def test_cache_files_default_to_the_user_cache_folder(isolated_folders: dict[str, Path]) -> None:
     assert teacher_cache.cache_path("abc") == \
         isolated_folders["cache"] / "teacher-logits" / "abc.pt"
+
+
+def _stored(train: Any, test: Any) -> dict[str, Any]:
+    return {"train": train, "test": test}
+
+
+# Readable files of the right row count that are still not the teacher's outputs (3 classes).
+WRONG_CACHES = {
+    "wrong-classes": (_stored(torch.zeros(10, 5), torch.zeros(4, 5)),
+                      "shape (10, 5), expected (10, 3)"),
+    "nan": (_stored(torch.full((10, 3), float("nan")), torch.zeros(4, 3)), "NaN or infinite"),
+    "inf": (_stored(torch.zeros(10, 3), torch.full((4, 3), float("inf"))), "NaN or infinite"),
+    "float64": (_stored(torch.zeros(10, 3, dtype=torch.float64), torch.zeros(4, 3)),
+                "dtype torch.float64, expected torch.float32"),
+    "int-logits": (_stored(torch.zeros(10, 3, dtype=torch.int64), torch.zeros(4, 3)),
+                   "dtype torch.int64"),
+    "no-test": ({"train": torch.zeros(10, 3)}, "no test logits"),
+    "a-list": ([torch.zeros(10, 3), torch.zeros(4, 3)], "does not hold train and test"),
+    "oversized": (_stored(torch.zeros(10, 3), torch.zeros(4, 3)), "bytes where about"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_CACHES))
+def test_a_readable_but_wrong_cache_is_recomputed_and_replaced(tmp_path: Path,
+                                                                 case: str) -> None:
+    torch.manual_seed(0)
+    teacher = nn.Linear(4, 3)
+    train, test = torch.randn(10, 4), torch.randn(4, 4)
+    path = teacher_cache.cache_path("bad", tmp_path)
+    path.parent.mkdir(parents=True)
+    content, reason = WRONG_CACHES[case]
+    torch.save(content, path)
+    if case == "oversized":
+        with open(path, "ab") as handle:
+            handle.truncate(path.stat().st_size + 10_000_000)  # sparse, padded past any use
+    notes: list[str] = []
+    logits, test_logits, origin = teacher_cache.teacher_logits(teacher, train, test, "bad",
+                                                               tmp_path, on_note=notes.append)
+    assert origin == "computed"
+    torch.testing.assert_close(logits, teacher(train).detach())
+    [note] = notes
+    assert str(path) in note and reason in note
+    teacher_cache.clear_memory_cache()  # the file was replaced: the next run reads it
+    again = teacher_cache.teacher_logits(teacher, train, test, "bad", tmp_path,
+                                         on_note=notes.append)
+    assert again[2] == "disk" and torch.equal(again[1], test_logits) and len(notes) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_in_place_of_the_cache_is_replaced(tmp_path: Path) -> None:
+    teacher = nn.Linear(4, 3)
+    path = teacher_cache.cache_path("pipe", tmp_path)
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    notes: list[str] = []
+    origin = teacher_cache.teacher_logits(teacher, torch.randn(10, 4), torch.randn(4, 4),
+                                          "pipe", tmp_path, on_note=notes.append)[2]
+    assert origin == "computed" and "not a regular file" in notes[0] and path.is_file()
+
+
+def test_a_run_records_why_it_recomputed_the_cache(isolated_folders: dict[str, Path]) -> None:
+    _, key = run_and_get_origin()
+    path = isolated_folders["cache"] / "teacher-logits" / f"{key}.pt"
+    stored = torch.load(path, weights_only=True)
+    torch.save({"train": stored["train"][:, :3], "test": stored["test"]}, path)
+    teacher_cache.clear_memory_cache()
+    events: list[Any] = []
+    run_experiment(tiny_preset("train.epochs=1", "train.baseline=false"),
+                   callbacks=[events.append])
+    [ended] = [event for event in events if isinstance(event, PhaseEnded)
+               and event.phase == "cache"]
+    assert ended.metrics["origin"] == "computed"
+    assert "expected (" in ended.metrics["note"] and str(path) in ended.metrics["note"]
+    assert torch.load(path, weights_only=True)["train"].shape == stored["train"].shape

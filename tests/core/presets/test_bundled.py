@@ -7,11 +7,11 @@ import pytest
 import yaml
 
 from workbench.core.models import build_model
-from workbench.core.paths import bundled_presets_dir, project_root
+from workbench.core.paths import bundled_assets_dir, bundled_presets_dir
 from workbench.core.presets import load_experiment, load_model_preset
 from workbench.core.presets.library import find_preset
 
-TEACHER_WEIGHTS = project_root() / "assets" / "fashion-cnn-teacher.pt"
+TEACHER_WEIGHTS = bundled_assets_dir() / "fashion-cnn-teacher.pt"
 MODEL_FILES = sorted((bundled_presets_dir() / "models").glob("*.yaml"))
 EXPERIMENT_FILES = sorted((bundled_presets_dir() / "experiments").glob("*.yaml"))
 

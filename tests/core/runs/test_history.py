@@ -6,8 +6,9 @@ import json
 import pytest
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.runs.history import (config_diff, delete_run, flatten, pareto_front,
-                                        read_curves, read_run_config)
+from workbench.core.presets.diff import ABSENT, diff_mappings
+from workbench.core.runs.history import (config_diff, delete_run, pareto_front, read_curves,
+                                        read_run_config)
 
 
 def test_read_curves_skips_a_torn_last_line(tmp_path):
@@ -31,9 +32,18 @@ def test_config_diff_shows_only_differing_keys():
     first = {"distill": {"alpha": 0.5, "temperature": 4.0}, "train": {"seed": 0}}
     second = {"distill": {"alpha": 0.5, "temperature": 8.0}, "train": {"seed": 0, "lr": 0.1}}
     assert config_diff([first, second]) == [("distill.temperature", [4.0, 8.0]),
-                                            ("train.lr", [None, 0.1])]
+                                            ("train.lr", [ABSENT, 0.1])]
     assert config_diff([first, first]) == []
-    assert flatten({"a": {"b": [1, 2]}}) == {"a.b": [1, 2]}
+
+
+def test_config_diff_agrees_with_presets_diff_on_empty_and_missing_values():
+    left = {"a": {}, "b": None, "c": {"d": 1}}
+    right = {"a": {"x": 1}, "c": {}}
+    expected = [("a", [{}, ABSENT]), ("b", [None, ABSENT]), ("c.d", [1, ABSENT]),
+                ("a.x", [ABSENT, 1]), ("c", [ABSENT, {}])]
+    assert config_diff([left, right]) == expected
+    assert [(d.path, [d.left, d.right]) for d in diff_mappings(left, right)] == expected
+    assert config_diff([{"a": {}}, {}]) == [("a", [{}, ABSENT])]  # an empty section is no absence
 
 
 def test_pareto_front_keeps_undominated_points_cheapest_first():

@@ -113,5 +113,10 @@ def test_unreadable_folders(tmp_path: Path) -> None:
     (runs / "half-written" / "summary.json").write_text("{not json", encoding="utf-8")
     (runs / "not-a-run").mkdir()
     assert read_run(runs / "not-a-run") is None
+    # summary.json is written whole (replaced), so a torn one is damage, not a crash
+    [info] = list_runs(runs)
+    assert (info.run_id, info.status) == ("half-written", "unreadable")
+    assert info.problem.startswith("summary.json is not valid JSON")
+    (runs / "half-written" / "summary.json").unlink()
     assert {info.run_id: info.status for info in list_runs(runs)} == {"half-written": "crashed"}
     assert list_runs(tmp_path / "missing") == []

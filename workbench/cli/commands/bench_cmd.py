@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.core.measure.bench_report import DEFAULT_SETTINGS, bench_models
+from workbench.core.measure.bench_report import DEFAULT_SETTINGS
+from workbench.core.measure.foreign_bench import (DEFAULT_TIMEOUT_S, ForeignModelError,
+                                                  bench_targets)
 from workbench.core.measure.targets import resolve_target
 from workbench.core.measure.machine import describe_machine
 from workbench.core.paths import default_runs_dir
@@ -39,6 +41,10 @@ def register(commands: Any) -> None:
                         help="CPU threads while timing (default %(default)s)")
     parser.add_argument("--int8", action="store_true",
                         help="also benchmark each model in dynamic int8 (nn.Linear layers)")
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT_S, metavar="S",
+                        help="stop a TorchScript file that has not finished loading and "
+                        "benchmarking after S seconds (default %(default)g); it runs in a "
+                        "separate process, as its code may never return")
     parser.add_argument("--runs-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.set_defaults(handler=bench_command)
@@ -64,6 +70,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds > 0")
+    return value
+
+
 def bench_command(args: argparse.Namespace) -> int:
     runs_dir = args.runs_dir or default_runs_dir()
     models = [loaded for target in args.targets
@@ -71,7 +87,11 @@ def bench_command(args: argparse.Namespace) -> int:
     settings = {"latency_repeats": args.repeats, "warmup": max(0, args.warmup),
                 "throughput_batch": args.batch, "threads": args.threads}
     print(f"benchmarking {len(models)} model(s)...", file=sys.stderr)
-    result = bench_models(models, settings, int8=args.int8)
+    try:
+        result = bench_targets(models, settings, int8=args.int8, timeout=args.timeout)
+    except ForeignModelError as error:  # it started: a failure during, not bad input
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(result, indent=2))
         return 0

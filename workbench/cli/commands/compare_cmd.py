@@ -10,7 +10,7 @@ from typing import Any
 from workbench.core.errors import WorkbenchError
 from workbench.core.paths import default_runs_dir
 from workbench.core.measure.tables import machines, summary_rows, to_csv, to_markdown, to_text
-from workbench.core.runs.store import find_run
+from workbench.core.runs.store import UNREADABLE, find_run
 
 
 def register(commands: Any) -> None:
@@ -32,6 +32,9 @@ def compare_command(args: argparse.Namespace) -> int:
         if info is None:
             raise WorkbenchError(f"run '{reference}' not found in {runs_dir} (give a run id, "
                                  "a unique id prefix or a run folder; see `workbench runs list`)")
+        if info.status == UNREADABLE:
+            raise WorkbenchError(f"{info.path}: this run folder is unreadable ({info.problem}); "
+                                 "compare other runs, or delete this one")
         if not info.summary.get("models"):
             raise WorkbenchError(f"run '{info.run_id}' has no results (status: {info.status})")
         rows += summary_rows(info.run_id, info.summary)

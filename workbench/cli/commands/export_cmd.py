@@ -9,7 +9,7 @@ from typing import Any
 from workbench.core.errors import WorkbenchError
 from workbench.core.measure.export import FORMATS, export_model, predictions_match
 from workbench.core.paths import default_runs_dir
-from workbench.core.runs.store import find_run
+from workbench.core.runs.store import UNREADABLE, find_run
 from workbench.core.models.saved import load_checkpoint, load_torchscript, run_checkpoints
 from workbench.core.measure.tables import human_bytes
 
@@ -27,6 +27,14 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=export_command)
 
 
+def _is_file(path: Path) -> bool:
+    """A regular file we may look at (a folder we may not enter is no checkpoint either)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def export_command(args: argparse.Namespace) -> int:
     runs_dir = args.runs_dir or default_runs_dir()
     info = find_run(runs_dir, args.run)
@@ -34,10 +42,12 @@ def export_command(args: argparse.Namespace) -> int:
         raise WorkbenchError(f"run '{args.run}' not found in {runs_dir} (give a run id, a "
                              "unique id prefix or a run folder; see `workbench runs list`)")
     checkpoint = info.path / "ckpt" / f"{args.model}.pt"
-    if not checkpoint.is_file():
+    if not _is_file(checkpoint):
         known = ", ".join(path.stem for path in run_checkpoints(info.path)) or "none"
+        unreadable = (f"; the run folder is unreadable: {info.problem}"
+                      if info.status == UNREADABLE else "")
         raise WorkbenchError(f"{checkpoint}: no such checkpoint (models of this run: {known}); "
-                             "choose one with --model")
+                             f"choose one with --model{unreadable}")
     loaded = load_checkpoint(checkpoint, args.model)
     assert loaded.input_shape is not None
     meta = {**loaded.meta, "model": args.model, "source": str(checkpoint)}

@@ -37,11 +37,31 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=lambda args: (parser.print_help(sys.stderr), 2)[1])
 
 
-def _description(path: Any) -> str:
+def _description(path: Path) -> str:
     try:
+        if not path.is_file():  # a pipe named *.yaml would block the read forever
+            return "(unreadable: not a regular file)"
         return str(read_yaml(path).get("description", ""))
-    except WorkbenchError:
+    except (WorkbenchError, OSError):
         return "(unreadable)"
+
+
+def _refuse_special_file(reference: str | Path, folders_too: bool = False,
+                         wanted: str = "a preset name or a .yaml file") -> None:
+    """Refuse a named pipe, socket or device before anything opens it (that would block).
+
+    Args:
+        folders_too: also refuse a folder (where only a file makes sense).
+        wanted: what to give instead, for the message.
+    """
+    path = Path(reference)
+    try:
+        special = path.exists() and not path.is_file() and (folders_too or not path.is_dir())
+    except OSError:
+        return  # the reader names the problem
+    if special:
+        kind = "a folder" if path.is_dir() else "a pipe, socket or device"
+        raise WorkbenchError(f"{path}: not a regular file ({kind}); give {wanted}")
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -53,6 +73,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def show_command(args: argparse.Namespace) -> int:
+    _refuse_special_file(args.preset)
     preset = load_any(args.preset)
     print(yaml.safe_dump(preset.to_dict(), sort_keys=False), end="")
     return 0
@@ -62,6 +83,7 @@ def validate_command(args: argparse.Namespace) -> int:
     failed = 0
     for reference in args.presets:
         try:
+            _refuse_special_file(reference)
             preset = load_any(reference)
         except WorkbenchError as error:
             failed += 1
@@ -98,6 +120,7 @@ def _register_sharing(actions: Any) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    _refuse_special_file(args.preset)
     result = export_bundle(args.preset, args.output, with_weights=args.with_weights,
                            replace=args.replace)
     for note in result.notes:
@@ -107,6 +130,7 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def import_command(args: argparse.Namespace) -> int:
+    _refuse_special_file(args.bundle, folders_too=True, wanted="a share file (.wbpreset)")
     result = import_bundle(args.bundle, as_name=args.as_name, replace=args.replace)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -119,6 +143,8 @@ def import_command(args: argparse.Namespace) -> int:
 
 
 def diff_command(args: argparse.Namespace) -> int:
+    for reference in (args.left, args.right):
+        _refuse_special_file(reference)
     differences = diff_presets(args.left, args.right)
     if not differences:
         print("no differences")

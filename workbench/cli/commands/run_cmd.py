@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from workbench.cli.console import ConsoleReporter
-from workbench.core.stream.control import RunControl
 from workbench.core.engine.pipeline import run_experiment
-from workbench.core.errors import PresetError, RunFailed, WorkbenchError
+from workbench.core.errors import RunFailed, WorkbenchError
 from workbench.core.paths import default_runs_dir
 from workbench.core.presets import load_experiment
 from workbench.core.runs.store import RunStore
+from workbench.core.stream.control import RunControl
+from workbench.core.stream.status import RunOutcome, RunStatus, exit_code
 
-EXIT_CODES = {"completed": 0, "failed": 1, "stopped": 130}
 MODEL_KEYS = ("accuracy", "params", "size_bytes", "latency_ms", "throughput")
 
 
@@ -36,12 +36,12 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def json_result(status: str, run_dir: Path | None, summary: dict[str, Any],
+def json_result(status: RunStatus, run_dir: Path | None, summary: dict[str, Any],
                 error: str | None = None) -> dict[str, Any]:
     """The documented ``--json`` shape."""
     models = {role: {key: figures.get(key) for key in MODEL_KEYS}
               for role, figures in (summary.get("models") or {}).items()}
-    return {"status": status, "run_dir": None if run_dir is None else str(run_dir),
+    return {"status": str(status), "run_dir": None if run_dir is None else str(run_dir),
             "models": models, "retention": summary.get("retention"),
             "compression": summary.get("compression"), "speedup": summary.get("speedup"),
             "timings": summary.get("timings") or {}, "error": error}
@@ -55,22 +55,22 @@ def run(args: argparse.Namespace) -> int:
     for note in preset.notes:
         print(f"note: {note}", file=sys.stderr)
     store = RunStore(args.runs_dir or default_runs_dir(), preset)
-    control = RunControl()
-    previous = _install_interrupt(control)
+    control, outcome = RunControl(), RunOutcome()
+    previous, failure = _install_interrupt(control), None
     try:
-        result = run_experiment(preset, callbacks=[ConsoleReporter()], control=control,
-                                recorder=store)
-    except RunFailed as error:
+        run_experiment(preset, callbacks=[ConsoleReporter(), outcome], control=control,
+                       recorder=store)
+    except RunFailed as error:  # the stream's RunEnded carries the summary and the message
         print(f"error: run failed: {error}", file=sys.stderr)
-        _emit_json(args, json_result("failed", store.path, _stored_summary(store), str(error)))
-        return 1
-    except (PresetError, WorkbenchError) as error:
+        failure = str(error)
+    except WorkbenchError as error:  # bad preset or data, found before anything started
         return _bad_input(args, error)
     finally:
         signal.signal(signal.SIGINT, previous)
     print(f"run folder: {store.path}", file=sys.stderr)
-    _emit_json(args, json_result(result.status, store.path, result.summary))
-    return EXIT_CODES[result.status]
+    _emit_json(args, json_result(outcome.status, store.path, outcome.summary,
+                                 outcome.error or failure))
+    return exit_code(outcome.status)
 
 
 def _install_interrupt(control: RunControl) -> Any:
@@ -84,17 +84,10 @@ def _install_interrupt(control: RunControl) -> Any:
     return signal.signal(signal.SIGINT, handler)
 
 
-def _stored_summary(store: RunStore) -> dict[str, Any]:
-    try:
-        return json.loads((store.path / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def _bad_input(args: argparse.Namespace, error: Exception) -> int:
     print(f"error: {error}", file=sys.stderr)
-    _emit_json(args, json_result("invalid", None, {}, str(error)))
-    return 2
+    _emit_json(args, json_result(RunStatus.INVALID, None, {}, str(error)))
+    return exit_code(RunStatus.INVALID)
 
 
 def _emit_json(args: argparse.Namespace, payload: dict[str, Any]) -> None:

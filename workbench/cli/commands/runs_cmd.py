@@ -1,4 +1,4 @@
-"""``workbench runs list``: the run store, stopped and crashed runs included."""
+"""``workbench runs list``: the run store, stopped, crashed and unreadable runs included."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.paths import default_runs_dir
-from workbench.core.runs.store import list_runs
+from workbench.core.runs.store import UNREADABLE, list_runs
 
 
 def register(commands: Any) -> None:
@@ -36,4 +36,7 @@ def list_command(args: argparse.Namespace) -> int:
         print(f"{info.run_id:<44} {info.status:<10} {started:<17} "
               f"{_percent(info.accuracy('teacher')):>8} {_percent(info.accuracy('student')):>8} "
               f"{_percent(info.accuracy('baseline')):>8}")
+    for info in runs:
+        if info.status == UNREADABLE:
+            print(f"note: {info.path} is unreadable: {info.problem}")
     return 0

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from workbench.core.config.params import Param
+from workbench.core.config.params import Param, shown
 
 T = TypeVar("T")
 
@@ -39,10 +39,10 @@ class Registry(Generic[T]):
         return decorate
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        return isinstance(name, str) and name in self._entries  # a list is no name (nor hashable)
 
     def get(self, name: str) -> Entry[T]:
-        if name not in self._entries:
+        if name not in self:
             raise KeyError(self.unknown_message(name))
         return self._entries[name]
 
@@ -50,6 +50,9 @@ class Registry(Generic[T]):
         return sorted(self._entries)
 
     def unknown_message(self, name: object) -> str:
+        if not isinstance(name, str):
+            return (f"must be the name of a registered {self.kind}, got {shown(name)} "
+                    f"(known: {', '.join(self.names())})")
         close = difflib.get_close_matches(str(name), self.names(), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"unknown {self.kind} {name!r}{hint} (known: {', '.join(self.names())})"
+        return f"unknown {self.kind} {shown(name)}{hint} (known: {', '.join(self.names())})"

@@ -9,7 +9,7 @@ import torch
 from workbench.core.data.dataset import ImageDataset, normalize
 from workbench.core.data.registry import DATASETS
 from workbench.core.data.batches import UNLABELED
-from workbench.core.errors import PresetError, Problem
+from workbench.core.errors import DataError, PresetError, Problem
 from workbench.core.config.section import Section
 
 
@@ -49,6 +49,9 @@ def load_dataset(data: Section) -> ImageDataset:
 def prepare(dataset: ImageDataset, data: Section, seed: int,
             device: torch.device) -> PreparedData:
     """Split train into train/val by ``seed`` and keep labels for ``data.labeled`` images."""
+    if dataset.test_images.shape[0] == 0:  # accuracy would be 0/0: NaN in every report
+        raise DataError(f"dataset '{dataset.name}' ({dataset.source}) has no test images: "
+                        "accuracy cannot be measured; add test images to it")
     images, labels = dataset.train_images, dataset.train_labels
     if data.train_limit is not None:
         images, labels = images[:data.train_limit], labels[:data.train_limit]

@@ -67,22 +67,3 @@ def kd_loss(student_logits: torch.Tensor, labels: torch.Tensor, probs: torch.Ten
     if alpha > 0.0:
         return torch.add(hard * alpha, soft, alpha=soft_weight), hard, soft
     return soft * soft_weight, hard, soft
-
-
-def mutual_losses(logits: list[torch.Tensor], labels: torch.Tensor, alpha: float,
-                  temperature: float, fully_labeled: bool = False) -> list[tuple[torch.Tensor, ...]]:
-    """Deep mutual learning: each peer's (total, hard, soft), soft = mean KL from the others.
-
-    Peers' distributions are detached: each model learns from the others, not through them.
-    """
-    with torch.no_grad():
-        targets = [soft_targets(peer, temperature) for peer in logits]
-    losses = []
-    for index, own in enumerate(logits):
-        hard = hard_loss(own, labels, fully_labeled)
-        others = [target for other, target in enumerate(targets) if other != index]
-        soft = sum(soft_loss(own, target.probs, target.neg_entropy, temperature)
-                   for target in others) / len(others)
-        total = alpha * hard + (1.0 - alpha) * temperature ** 2 * soft
-        losses.append((total, hard, soft))
-    return losses

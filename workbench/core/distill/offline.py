@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
+from torch import nn
 
+from workbench.core.distill.method import StudentContext
 from workbench.core.distill.step_loss import kd_objective
 from workbench.core.distill.registry import METHODS
 from workbench.core.config.params import Param
@@ -28,11 +29,12 @@ class OfflineDistillation:
         self.alpha = alpha
         self.temperature = temperature
 
-    def train(self, context: Any) -> dict[str, torch.nn.Module]:
-        """Fit one student; ``context`` is the engine's StudentContext."""
-        train_set = context.distill_train_set(context.teacher_logits, self.temperature)
+    def train(self, context: StudentContext) -> dict[str, nn.Module]:
+        """Fit one student on the teacher's cached outputs, softened at T."""
+        train_set = context.distill_train_set(context.cached_teacher_logits(), self.temperature)
         student = context.new_student()
-        context.fit("student", student, kd_objective(self.alpha, self.temperature), train_set)
+        context.fit(["student"], [student], kd_objective(self.alpha, self.temperature),
+                    train_set)
         return {"student": student}
 
     def phases(self) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from torch import nn
 
+from workbench.core.distill.method import StudentContext
 from workbench.core.distill.step_loss import kd_objective
 from workbench.core.distill.offline import KD_PARAMS
 from workbench.core.distill.registry import METHODS
@@ -30,7 +31,7 @@ class SelfDistillation:
     def phases(self) -> list[str]:
         return [f"gen-{index}" for index in range(self.generations)] + ["student"]
 
-    def train(self, context: Any) -> dict[str, nn.Module]:
+    def train(self, context: StudentContext) -> dict[str, nn.Module]:
         names = self.phases()
         previous = context.new_student()
         context.fit_labels_only(names[0], previous)
@@ -39,6 +40,6 @@ class SelfDistillation:
             teacher_logits = context.logits(previous)
             train_set = context.distill_train_set(teacher_logits, self.temperature)
             model = context.new_student(seed_offset=generation)
-            context.fit(name, model, kd_objective(self.alpha, self.temperature), train_set)
+            context.fit([name], [model], kd_objective(self.alpha, self.temperature), train_set)
             models[name] = previous = model
         return models

@@ -1,7 +1,9 @@
 """What one training step back-propagates, and the three losses it reports.
 
-The loop calls ``backward()`` once per step and ``values()`` after the optimizer
-step, so reading the losses (a device sync on GPUs) never stalls queued work.
+An objective maps every model's logits (one model, or N peers) and the batch to one
+step loss per model. The loop calls each loss's ``backward()`` once per step and
+``values()`` after the optimizer steps, so reading the losses (a device sync on GPUs)
+never stalls queued work.
 
 ``kd_step`` is the per-step form of ``losses.kd_loss``: the soft term's gradient
 with respect to the student logits has the closed form
@@ -16,13 +18,31 @@ same as ``kd_loss``'s.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
 
-from workbench.core.data.batches import UNLABELED
+from workbench.core.data.batches import UNLABELED, Batch
 from workbench.core.distill.losses import hard_loss
+
+
+class StepLoss(Protocol):
+    """One model's loss for one step: back-propagated once, read after the optimizer step."""
+
+    def backward(self) -> None:
+        """Accumulate this loss's gradient into its model's parameters."""
+        ...
+
+    def values(self) -> tuple[float, float, float]:
+        """(total, hard, soft) as plain floats, for the step's event."""
+        ...
+
+
+# objective(every model's logits, batch) -> one StepLoss per model, in the same order
+Objective = Callable[[Sequence[torch.Tensor], Batch], Sequence[StepLoss]]
 
 
 @dataclass(frozen=True)
@@ -59,7 +79,19 @@ class DistillLoss:
         return self.alpha * hard + self.soft_weight * soft, hard, soft
 
 
-StepLoss = PlainLoss | DistillLoss
+@dataclass(frozen=True)
+class GraphLoss:
+    """A total recorded by autograd, with the hard and soft terms it reports."""
+
+    total: torch.Tensor
+    hard: torch.Tensor
+    soft: torch.Tensor
+
+    def backward(self) -> None:
+        self.total.backward()
+
+    def values(self) -> tuple[float, float, float]:
+        return self.total.item(), self.hard.item(), self.soft.item()
 
 
 def kd_step(logits: torch.Tensor, labels: torch.Tensor, probs: torch.Tensor,
@@ -107,11 +139,17 @@ def _minus_ones(labels: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return torch.full((labels.shape[0], 1), -1.0, dtype=like.dtype, device=like.device)
 
 
-def kd_objective(alpha: float, temperature: float):
-    """The training objective for batches carrying ``probs``/``neg_entropy`` extras."""
+def cross_entropy_objective(logits: Sequence[torch.Tensor], batch: Batch) -> list[StepLoss]:
+    """Plain supervised training of each model (the hard loss KD uses at alpha = 1)."""
+    return [PlainLoss(hard_loss(own, batch.labels, batch.fully_labeled)) for own in logits]
 
-    def objective(student_logits: torch.Tensor, batch) -> StepLoss:
-        return kd_step(student_logits, batch.labels, batch.extras["probs"],
-                       batch.extras["neg_entropy"], alpha, temperature, batch.fully_labeled)
+
+def kd_objective(alpha: float, temperature: float) -> Objective:
+    """Hinton KD of each model from batches carrying ``probs``/``neg_entropy`` extras."""
+
+    def objective(logits: Sequence[torch.Tensor], batch: Batch) -> list[StepLoss]:
+        probs, neg_entropy = batch.extras["probs"], batch.extras["neg_entropy"]
+        return [kd_step(own, batch.labels, probs, neg_entropy, alpha, temperature,
+                        batch.fully_labeled) for own in logits]
 
     return objective

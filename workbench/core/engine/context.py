@@ -1,7 +1,11 @@
-"""What a distillation method may use: data, teacher outputs, and a way to fit models."""
+"""What a distillation method may use: data, teacher outputs, and a way to fit models.
+
+``RunContext`` implements ``distill.method.StudentContext``; the pipeline's own
+phases (teacher, cache, baseline, benchmark) use the rest of it.
+"""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -11,9 +15,9 @@ from torch import nn
 from workbench.core.data.prepare import PreparedData
 from workbench.core.data.batches import TrainSet, natural_steps
 from workbench.core.distill.losses import soft_targets
-from workbench.core.engine.loop import (FitResult, Hooks, Objective, PhaseSpec,
-                                        cross_entropy_objective, fit, predict)
-from workbench.core.engine.mutual import fit_mutual
+from workbench.core.distill.step_loss import Objective, cross_entropy_objective
+from workbench.core.engine.loop import FitResult, Hooks, PhaseSpec, fit, predict
+from workbench.core.engine.run_random import RunRandom
 from workbench.core.models import build_model
 from workbench.core.presets.experiment import ExperimentPreset
 from workbench.core.presets.model import ModelPreset
@@ -42,6 +46,10 @@ class RunContext:
     teacher_logits: torch.Tensor | None = None
     teacher_test_logits: torch.Tensor | None = None
     fits: dict[str, FitResult] = field(default_factory=dict)
+    random: RunRandom = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.random = RunRandom(self.device, self.preset.train.seed)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -49,9 +57,9 @@ class RunContext:
 
     def new_model(self, model: ModelPreset, seed_offset: int = 0) -> nn.Module:
         """Build a fresh model seeded by ``train.seed + seed_offset`` (same seed, same weights)."""
-        torch.manual_seed(self.preset.train.seed + seed_offset)
-        module = build_model(model.architecture, model.args, self.input_shape,
-                             self.data.dataset.num_classes)
+        with self.random.reseeded(self.preset.train.seed + seed_offset):
+            module = build_model(model.architecture, model.args, self.input_shape,
+                                 self.data.dataset.num_classes)
         return module.to(self.device)
 
     def new_student(self, seed_offset: int = 0) -> nn.Module:
@@ -67,6 +75,13 @@ class RunContext:
         return self.student_train_set({"probs": targets.probs,
                                        "neg_entropy": targets.neg_entropy})
 
+    def cached_teacher_logits(self) -> torch.Tensor:
+        """The teacher's logits per training row, computed by the cache phase."""
+        if self.teacher_logits is None:
+            raise RuntimeError("no cached teacher logits: the method must set "
+                               "uses_teacher_cache = True")
+        return self.teacher_logits
+
     def student_train_set(self, extras: Mapping[str, torch.Tensor] | None = None) -> TrainSet:
         """All training rows (transfer-set rows carry label -1) with per-row extras."""
         return TrainSet(self.data.inputs, self.data.labels, self.data.train_rows,
@@ -75,34 +90,28 @@ class RunContext:
     def student_steps(self) -> int:
         return natural_steps(int(self.data.train_rows.shape[0]), self.preset.train.batch_size)
 
-    def fit(self, phase: str, model: nn.Module, objective: Objective, train_set: TrainSet,
-            recipe: Section | None = None, steps_per_epoch: int | None = None,
-            augment: str = "none") -> FitResult:
-        spec = PhaseSpec(phase, recipe or self.preset.train, self.preset.train.seed,
-                         steps_per_epoch, augment)
-        val = (self.data.val_inputs, self.data.val_labels)
-        result = fit(spec, model, objective, train_set, val, self.hooks)
-        self.fits[phase] = result
-        return result
+    def fit(self, phases: Sequence[str], models: Sequence[nn.Module], objective: Objective,
+            train_set: TrainSet, recipe: Section | None = None,
+            steps_per_epoch: int | None = None, augment: str = "none") -> None:
+        """Fit ``models`` together (one loop; model i reports as ``phases[i]``).
 
-    def fit_labels_only(self, phase: str, model: nn.Module) -> FitResult:
+        Dropout draws continue the run's random stream; each result is kept in ``fits``.
+        """
+        spec = PhaseSpec(recipe or self.preset.train, self.preset.train.seed, steps_per_epoch,
+                         augment)
+        val = (self.data.val_inputs, self.data.val_labels)
+        with self.random.continued():
+            results = fit(spec, phases, models, objective, train_set, val, self.hooks)
+        self.fits.update(zip(phases, results))
+
+    def fit_labels_only(self, phase: str, model: nn.Module) -> None:
         """Plain training (alpha = 1) on the labeled rows, for as many steps as the student."""
-        return self.fit(phase, model, cross_entropy_objective, self.labeled_train_set(),
-                        steps_per_epoch=self.student_steps())
+        self.fit([phase], [model], cross_entropy_objective, self.labeled_train_set(),
+                 steps_per_epoch=self.student_steps())
 
     def logits(self, model: nn.Module) -> torch.Tensor:
         """``model``'s logits for every training image (rows of ``data.inputs``)."""
         return predict(model, self.data.inputs)
-
-    def fit_mutual(self, phases: list[str], models: list[nn.Module], alpha: float,
-                   temperature: float) -> list[FitResult]:
-        """Train ``models`` together on the same batches, each learning from the others."""
-        spec = PhaseSpec(",".join(phases), self.preset.train, self.preset.train.seed)
-        val = (self.data.val_inputs, self.data.val_labels)
-        results = fit_mutual(spec, phases, models, self.student_train_set(), val, self.hooks,
-                             alpha, temperature)
-        self.fits.update(zip(phases, results))
-        return results
 
     def save(self, name: str, model: nn.Module, model_preset: ModelPreset) -> None:
         if self.recorder is None:

@@ -1,45 +1,44 @@
-"""The training loop: one phase = one model fitted for some epochs, emitting events.
+"""The training loop: one phase per model, N models fitted together, emitting events.
+
+One model (a teacher, a student, a baseline) is the N = 1 case; online distillation
+fits N peers on the same batches. Either way the objective sees every model's logits
+and the batch, and returns one loss per model: augmentation, the step budget, the
+NaN check, the metrics and the events are the same for every model.
 
 No global state: everything a step needs is passed in, so several loops can run
-in separate threads (the desktop app) or processes (DDP).
+in separate threads (the desktop app) or processes (DDP). The batch order and flips
+come from the loop's own generator; dropout draws from torch's default one, which
+``RunContext.fit`` swaps for the run's own stream (see run_random.py).
 """
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from workbench.core.data.batches import Batch, TrainSet, epoch_positions, natural_steps
+from workbench.core.data.batches import TrainSet, epoch_positions, natural_steps
 from workbench.core.stream.control import RunControl
 from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseStarted,
                                           RunPaused, StepEnded)
 from workbench.core.engine.optim import build_optimizer, build_schedule
 from workbench.core.engine.train_hits import TrainHits
-from workbench.core.distill.losses import hard_loss
-from workbench.core.distill.step_loss import PlainLoss, StepLoss
+from workbench.core.distill.step_loss import Objective, StepLoss
 from workbench.core.errors import RunFailed
 from workbench.core.config.section import Section
 
-# objective(student_logits, batch) -> the step's loss (backward() and values())
-Objective = Callable[[torch.Tensor, Batch], StepLoss]
 Emit = Callable[[Event], None]
-
-
-def cross_entropy_objective(logits: torch.Tensor, batch: Batch) -> StepLoss:
-    """Plain supervised training (the same hard loss that KD uses at alpha = 1)."""
-    return PlainLoss(hard_loss(logits, batch.labels, batch.fully_labeled))
+Validation = tuple[torch.Tensor, torch.Tensor]
 
 
 @dataclass(frozen=True)
 class PhaseSpec:
-    """What to fit: the phase's name, its recipe and seed, and optional step budget."""
+    """How to fit: the recipe, the seed of the batch order, an optional step budget."""
 
-    phase: str
     recipe: Section
     seed: int
     steps_per_epoch: int | None = None
@@ -65,53 +64,106 @@ class Hooks:
         self.control.checkpoint(on_pause=lambda paused: self.emit(RunPaused(paused)))
 
 
+@dataclass
+class _Learner:
+    """One model of a fit with its own optimizer, schedule and epoch tallies."""
+
+    phase: str
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler | None
+    result: FitResult = field(default_factory=FitResult)
+    loss_sum: float = 0.0
+    hits: TrainHits = field(default_factory=TrainHits)
+
+
 def steps_for(spec: PhaseSpec, train_set: TrainSet) -> int:
     return spec.steps_per_epoch or natural_steps(len(train_set), spec.recipe.batch_size)
 
 
-def fit(spec: PhaseSpec, model: nn.Module, objective: Objective, train_set: TrainSet,
-        val: tuple[torch.Tensor, torch.Tensor] | None, hooks: Hooks) -> FitResult:
-    """Train ``model`` in place; raise RunFailed on a non-finite loss, RunStopped on stop."""
+def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
+        objective: Objective, train_set: TrainSet, val: Validation | None,
+        hooks: Hooks) -> list[FitResult]:
+    """Train ``models`` in place on the same batches; model i reports as ``phases[i]``.
+
+    Raises:
+        RunFailed: a model's loss became NaN or infinite.
+        RunStopped: the run was stopped (checked after every step).
+    """
+    if len(phases) != len(models) or not models:
+        raise ValueError(f"{len(phases)} phase names for {len(models)} models")
     recipe = spec.recipe
     steps = steps_for(spec, train_set)
-    optimizer = build_optimizer(model, recipe)
-    schedule = build_schedule(optimizer, recipe, recipe.epochs * steps)
+    learners = [_learner(phase, model, recipe, recipe.epochs * steps)
+                for phase, model in zip(phases, models)]
     generator = torch.Generator().manual_seed(spec.seed)
-    hooks.emit(PhaseStarted(spec.phase, recipe.epochs, steps))
-    result, started, step = FitResult(), time.perf_counter(), 0
+    for learner in learners:
+        hooks.emit(PhaseStarted(learner.phase, recipe.epochs, steps))
+    started, step = time.perf_counter(), 0
     for epoch in range(1, recipe.epochs + 1):
-        model.train()
-        loss_sum, hits = 0.0, TrainHits()
+        for learner in learners:
+            learner.model.train()
+            learner.loss_sum, learner.hits = 0.0, TrainHits()
         for positions in epoch_positions(len(train_set), recipe.batch_size, generator,
                                          spec.steps_per_epoch):
             batch = train_set.take(positions.to(train_set.rows.device))
             inputs = _augment(batch.inputs, spec.augment, generator)
-            logits = model(inputs)
-            losses = objective(logits, batch)
-            optimizer.zero_grad(set_to_none=True)
-            losses.backward()
-            optimizer.step()
-            if schedule is not None:
-                schedule.step()
+            logits = [learner.model(inputs) for learner in learners]
+            losses = _checked(objective(logits, batch), len(learners))
+            _update(learners, losses)
             step += 1
-            loss, hard_value, soft_value = losses.values()
-            if not math.isfinite(loss):
-                raise RunFailed(_diverged_message(spec, epoch, step, loss))
-            hooks.emit(StepEnded(spec.phase, epoch, step, loss, hard_value, soft_value))
-            loss_sum += loss
-            hits.add(logits, batch.labels)
+            for learner, own_logits, loss in zip(learners, logits, losses):
+                _report_step(hooks, spec, learner, epoch, step, loss)
+                learner.hits.add(own_logits, batch.labels)
             hooks.checkpoint()
-        metrics = {"train_loss": loss_sum / steps, "lr": optimizer.param_groups[0]["lr"]}
-        end_epoch(hooks, spec.phase, epoch, model, result, metrics, *hits.counts(), val)
-    result.seconds = time.perf_counter() - started
-    end_phase(hooks, spec.phase, result.seconds, best_val_acc=result.best_val_acc,
-              best_epoch=result.best_epoch)
-    return result
+        for learner in learners:
+            metrics = {"train_loss": learner.loss_sum / steps,
+                       "lr": learner.optimizer.param_groups[0]["lr"]}
+            end_epoch(hooks, learner.phase, epoch, learner.model, learner.result, metrics,
+                      *learner.hits.counts(), val)
+    seconds = time.perf_counter() - started
+    for learner in learners:
+        learner.result.seconds = seconds
+        end_phase(hooks, learner.phase, seconds, best_val_acc=learner.result.best_val_acc,
+                  best_epoch=learner.result.best_epoch)
+    return [learner.result for learner in learners]
+
+
+def _learner(phase: str, model: nn.Module, recipe: Section, total_steps: int) -> _Learner:
+    optimizer = build_optimizer(model, recipe)
+    return _Learner(phase, model, optimizer, build_schedule(optimizer, recipe, total_steps))
+
+
+def _checked(losses: Sequence[StepLoss], models: int) -> Sequence[StepLoss]:
+    if len(losses) != models:
+        raise ValueError(f"the objective returned {len(losses)} losses for {models} models")
+    return losses
+
+
+def _update(learners: Sequence[_Learner], losses: Sequence[StepLoss]) -> None:
+    """One optimizer step per model; each loss reaches its own model's parameters only."""
+    for learner in learners:
+        learner.optimizer.zero_grad(set_to_none=True)
+    for loss in losses:
+        loss.backward()
+    for learner in learners:
+        learner.optimizer.step()
+        if learner.schedule is not None:
+            learner.schedule.step()
+
+
+def _report_step(hooks: Hooks, spec: PhaseSpec, learner: _Learner, epoch: int, step: int,
+                 loss: StepLoss) -> None:
+    total, hard, soft = loss.values()
+    if not math.isfinite(total):
+        raise RunFailed(_diverged_message(learner.phase, spec, epoch, step, total))
+    hooks.emit(StepEnded(learner.phase, epoch, step, total, hard, soft))
+    learner.loss_sum += total
 
 
 def end_epoch(hooks: Hooks, phase: str, epoch: int, model: nn.Module, result: FitResult,
               metrics: dict[str, float], correct: int, labeled: int,
-              val: tuple[torch.Tensor, torch.Tensor] | None) -> None:
+              val: Validation | None) -> None:
     """Add train/val accuracy to ``metrics``, track the best epoch, emit EpochEnded."""
     if labeled:
         metrics["train_acc"] = correct / labeled
@@ -134,8 +186,8 @@ def _augment(inputs: torch.Tensor, augment: str, generator: torch.Generator) -> 
     return torch.where(flip.view(-1, 1, 1, 1), inputs.flip(3), inputs)
 
 
-def _diverged_message(spec: PhaseSpec, epoch: int, step: int, loss: float) -> str:
-    return (f"the {spec.phase} loss became {loss} at epoch {epoch}, step {step}. "
+def _diverged_message(phase: str, spec: PhaseSpec, epoch: int, step: int, loss: float) -> str:
+    return (f"the {phase} loss became {loss} at epoch {epoch}, step {step}. "
             f"Try a lower learning rate (lr is {spec.recipe.lr:g}), a lower temperature, "
             "or the 'cosine' schedule")
 

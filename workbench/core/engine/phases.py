@@ -11,14 +11,15 @@ from workbench.core.measure.figures import model_figures
 from workbench.core.models.weights import weights_digest
 from workbench.core.engine.context import RunContext
 from workbench.core.stream.events import PhaseProgress, PhaseStarted
-from workbench.core.engine.loop import PREDICT_BATCH, cross_entropy_objective, end_phase, predict
+from workbench.core.distill.step_loss import cross_entropy_objective
+from workbench.core.engine.loop import PREDICT_BATCH, end_phase, predict
 from workbench.core.engine.teacher_cache import cache_key, teacher_logits
 from workbench.core.measure.quantize import INT8_SUFFIX, int8_figures
 
 
 def train_teacher(ctx: RunContext, teacher: nn.Module) -> None:
     """Fit a teacher that came without weights, on the labeled rows only."""
-    ctx.fit("teacher", teacher, cross_entropy_objective, ctx.labeled_train_set(),
+    ctx.fit(["teacher"], [teacher], cross_entropy_objective, ctx.labeled_train_set(),
             recipe=ctx.preset.teacher_train, augment=ctx.preset.teacher_train.augment)
     ctx.save("teacher", teacher, ctx.preset.teacher)
 
@@ -42,10 +43,12 @@ def cache_teacher(ctx: RunContext, teacher: nn.Module, cache_dir: Any = None) ->
         ctx.hooks.emit(PhaseProgress("cache", done[0]))
         ctx.hooks.checkpoint()
 
+    notes: list[str] = []
     train, test, origin = teacher_logits(teacher, ctx.data.inputs, ctx.data.test_inputs, key,
-                                         cache_dir, on_batch=advance)
+                                         cache_dir, on_batch=advance, on_note=notes.append)
     ctx.teacher_logits, ctx.teacher_test_logits = train, test
-    end_phase(ctx.hooks, "cache", time.perf_counter() - started, origin=origin, key=key)
+    end_phase(ctx.hooks, "cache", time.perf_counter() - started, origin=origin, key=key,
+              **({"note": notes[0]} if notes else {}))
     return origin
 
 

@@ -19,11 +19,14 @@ from workbench.core.measure.machine import machine_info, torch_threads
 from workbench.core.measure.figures import ratios
 from workbench.core.data.prepare import load_dataset, prepare
 from workbench.core.distill import METHODS
+from workbench.core.distill.method import Method
+from workbench.core.models.build import check_models_fit
 from workbench.core.data.batches import natural_steps
 from workbench.core.engine.context import Recorder, RunContext
 from workbench.core.stream.control import RunControl
 from workbench.core.engine.device import resolve_device
 from workbench.core.stream.events import Event, PhasePlan, RunEnded, RunStarted
+from workbench.core.stream.status import RunStatus
 from workbench.core.engine.loop import Hooks
 from workbench.core.engine.phases import (benchmark, cache_steps, cache_teacher, train_baseline,
                                           train_teacher)
@@ -36,7 +39,7 @@ from workbench.core.runs.ids import new_run_id
 
 @dataclass(frozen=True)
 class RunResult:
-    status: str  # "completed" | "stopped" | "failed"
+    status: RunStatus  # completed | stopped (failed runs raise RunFailed)
     run_id: str
     summary: dict[str, Any]
     error: str | None = None
@@ -60,6 +63,10 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
 
     device = resolve_device(preset.train.device)
     data = prepare(load_dataset(preset.data), preset.data, preset.train.seed, device)
+    check_models_fit({role: (model.architecture, model.args)  # too big: refused before the run
+                      for role, model in (("teacher", preset.teacher), ("student", preset.student))
+                      if not model.black_box},
+                     data.dataset.input_shape, data.dataset.num_classes, preset.source)
     ctx = RunContext(preset, data, device, Hooks(emit, control), recorder)
     teacher = load_teacher(ctx)
     recorded = None
@@ -78,7 +85,7 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
     except RunStopped:
         summary = _summary(ctx, run_id, "stopped", {}, timings)
         emit(RunEnded("stopped", summary))
-        return RunResult("stopped", run_id, summary)
+        return RunResult(RunStatus.STOPPED, run_id, summary)
     except Exception as error:  # noqa: BLE001 - recorded, then re-raised for the caller
         message = str(error) if isinstance(error, RunFailed) else f"{type(error).__name__}: {error}"
         summary = _summary(ctx, run_id, "failed", {}, timings)
@@ -88,10 +95,10 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
         raise RunFailed(message) from error
     summary = _summary(ctx, run_id, "completed", figures, timings)
     emit(RunEnded("completed", summary))
-    return RunResult("completed", run_id, summary)
+    return RunResult(RunStatus.COMPLETED, run_id, summary)
 
 
-def _run_phases(ctx: RunContext, method: Any, teacher: nn.Module | None,
+def _run_phases(ctx: RunContext, method: Method, teacher: nn.Module | None,
                 recorded: RecordedOutputs | None, timings: dict[str, float],
                 cache_dir: Path | None) -> dict[str, dict[str, Any]]:
     """Run the phases in order; returns the comparison figures per model."""
@@ -121,7 +128,7 @@ def _run_phases(ctx: RunContext, method: Any, teacher: nn.Module | None,
     return figures
 
 
-def _plan(ctx: RunContext, method: Any) -> tuple[PhasePlan, ...]:
+def _plan(ctx: RunContext, method: Method) -> tuple[PhasePlan, ...]:
     preset, data = ctx.preset, ctx.data
     plan = []
     if preset.teacher.weights is None and not preset.teacher.black_box:

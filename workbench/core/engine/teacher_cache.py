@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -12,11 +12,13 @@ import torch
 from torch import nn
 
 from workbench.core.engine.loop import predict
+from workbench.core.files import atomic_writer
 from workbench.core.paths import user_cache_dir
 
 _MEMORY: OrderedDict[str, tuple[torch.Tensor, torch.Tensor]] = OrderedDict()
 _MEMORY_LOCK = threading.Lock()
 _MEMORY_SIZE = 4
+_FILE_OVERHEAD_BYTES = 64 * 1024  # torch.save's zip archive around the two tensors
 
 
 def cache_key(weights_digest: str, dataset_fingerprint: str, train_count: int) -> str:
@@ -30,22 +32,28 @@ def cache_path(key: str, cache_dir: Path | None = None) -> Path:
 
 def teacher_logits(teacher: nn.Module, train_inputs: torch.Tensor, test_inputs: torch.Tensor,
                    key: str, cache_dir: Path | None = None,
-                   on_batch: Callable[[], None] | None = None
+                   on_batch: Callable[[], None] | None = None,
+                   on_note: Callable[[str], None] | None = None
                    ) -> tuple[torch.Tensor, torch.Tensor, str]:
-    """(train logits, test logits, where they came from: "memory" | "disk" | "computed")."""
+    """(train logits, test logits, where they came from: "memory" | "disk" | "computed").
+
+    A cache file is used only if it holds exactly what the teacher would output
+    (rows, classes, dtype, finite values); otherwise it is recomputed and
+    replaced, and ``on_note`` hears why, so one bad file never fails every run.
+    """
     with _MEMORY_LOCK:
         if key in _MEMORY:
             _MEMORY.move_to_end(key)
             train, test = _MEMORY[key]
             return train.to(train_inputs.device), test.to(train_inputs.device), "memory"
     path = cache_path(key, cache_dir)
-    origin = "disk"
-    try:
-        stored = torch.load(path, map_location="cpu", weights_only=True)
-        train, test = stored["train"], stored["test"]
-        if train.shape[0] != train_inputs.shape[0] or test.shape[0] != test_inputs.shape[0]:
-            raise ValueError("cached rows do not match")
-    except Exception:  # noqa: BLE001 - an unreadable cache file only costs a recomputation
+    stored, problem = _read_checked(path, teacher, train_inputs, test_inputs)
+    if stored is not None:
+        (train, test), origin = stored, "disk"
+    else:
+        if problem is not None and on_note is not None:
+            on_note(f"the cached teacher outputs {path} were not usable ({problem}); "
+                    "recomputed and replaced them")
         train = predict(teacher, train_inputs, on_batch=on_batch).cpu()
         test = predict(teacher, test_inputs, on_batch=on_batch).cpu()
         _write(path, train, test)
@@ -57,12 +65,56 @@ def teacher_logits(teacher: nn.Module, train_inputs: torch.Tensor, test_inputs: 
     return train.to(train_inputs.device), test.to(train_inputs.device), origin
 
 
+def _read_checked(path: Path, teacher: nn.Module, train_inputs: torch.Tensor,
+                  test_inputs: torch.Tensor
+                  ) -> tuple[tuple[torch.Tensor, torch.Tensor] | None, str | None]:
+    """((train, test), None) from a sound cache file; (None, why) otherwise (why None: no file)."""
+    try:
+        if not path.exists():
+            return None, None
+        if not path.is_file():
+            return None, "not a regular file"
+        size = path.stat().st_size
+    except OSError as error:
+        return None, f"cannot be read: {error.strerror or error}"
+    # One row through the teacher says what every row of the cache must look like.
+    probe = predict(teacher, (train_inputs if len(train_inputs) else test_inputs)[:1])
+    shapes = {"train": (len(train_inputs), *probe.shape[1:]),
+              "test": (len(test_inputs), *probe.shape[1:])}
+    expected_bytes = sum(math.prod(shape) for shape in shapes.values()) * probe.element_size()
+    if size > 2 * expected_bytes + _FILE_OVERHEAD_BYTES:
+        return None, f"{size:,} bytes where about {expected_bytes:,} were expected"
+    try:
+        stored = torch.load(path, map_location="cpu", weights_only=True)
+        problem = _logits_problem(stored, shapes, probe.dtype)
+    except Exception as error:  # noqa: BLE001 - a damaged file only costs a recomputation
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        return None, f"cannot be read: {first_line}"
+    return (None, problem) if problem else ((stored["train"], stored["test"]), None)
+
+
+def _logits_problem(stored: object, shapes: dict[str, tuple[int, ...]],
+                    dtype: torch.dtype) -> str | None:
+    """Why stored logits are not what the teacher outputs, or None when they are."""
+    if not isinstance(stored, dict):
+        return "it does not hold train and test logits"
+    for part, shape in shapes.items():
+        logits = stored.get(part)
+        if not isinstance(logits, torch.Tensor) or logits.layout != torch.strided:
+            return f"no {part} logits in it"
+        if tuple(logits.shape) != shape:
+            return f"{part} logits of shape {tuple(logits.shape)}, expected {shape}"
+        if logits.dtype != dtype:
+            return f"{part} logits of dtype {logits.dtype}, expected {dtype}"
+        if not bool(torch.isfinite(logits).all()):
+            return f"{part} logits hold NaN or infinite values"
+    return None
+
+
 def _write(path: Path, train: torch.Tensor, test: torch.Tensor) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
-        torch.save({"train": train, "test": test}, partial)
-        os.replace(partial, path)
+        with atomic_writer(path) as handle:
+            torch.save({"train": train, "test": test}, handle)
     except OSError:
         pass  # a read-only cache folder only costs a recomputation next time
 

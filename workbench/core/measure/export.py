@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from torch import nn
 
 from workbench.core.measure.size import sample_input
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import atomic_path
 from workbench.core.models.saved import META_FILE
 
 FORMATS = ("torchscript", "onnx")
@@ -38,16 +38,11 @@ def export_model(model: nn.Module, fmt: str, path: Path, input_shape: tuple[int,
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format '{fmt}' (choose {' or '.join(FORMATS)})")
     model = model.cpu().eval()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    try:
+    with atomic_path(path) as partial:  # both exporters want a file name, not a handle
         if fmt == "torchscript":
             _write_torchscript(model, partial, input_shape, meta or {})
         else:
             _write_onnx(model, partial, input_shape)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
     return path
 
 

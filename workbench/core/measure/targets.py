@@ -5,8 +5,9 @@ so a user's own TorchScript file is benchmarked exactly like a bundled preset.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeAlias
 
 import torch
 
@@ -17,7 +18,8 @@ from workbench.core.presets.library import find_preset, preset_names
 from workbench.core.presets.load import load_model_preset
 from workbench.core.presets.yaml_io import read_yaml
 from workbench.core.runs.store import find_run, read_run
-from workbench.core.models.saved import LoadedModel, load_model_file, run_checkpoints
+from workbench.core.models.saved import (LoadedModel, is_torchscript, load_model_file,
+                                         run_checkpoints)
 
 DEFAULT_INPUT_SHAPE = (1, 28, 28)
 DEFAULT_CLASSES = 10
@@ -27,8 +29,25 @@ class BenchTargetError(WorkbenchError):
     """A benchmark target names no model preset, run or model file."""
 
 
+@dataclass(frozen=True)
+class ForeignModel:
+    """A TorchScript file, not loaded here: its code may never return (see foreign_bench).
+
+    Args:
+        input_shape: the shape asked for (--input-shape), else None (its own or the default).
+        source: how tables name where it came from.
+    """
+
+    path: Path
+    input_shape: tuple[int, ...] | None
+    source: str
+
+
+Target: TypeAlias = LoadedModel | ForeignModel  # what a benchmark target resolves to
+
+
 def resolve_target(reference: str, runs_dir: Path, input_shape: tuple[int, ...] | None = None,
-                   num_classes: int | None = None) -> list[LoadedModel]:
+                   num_classes: int | None = None) -> list[Target]:
     """The models ``reference`` names, checked to accept their input.
 
     Args:
@@ -41,8 +60,13 @@ def resolve_target(reference: str, runs_dir: Path, input_shape: tuple[int, ...] 
     path = Path(reference).expanduser()
     if path.is_dir():
         return _run_models(path)
+    if path.exists() and not path.is_file():  # a pipe would block the first read forever
+        raise BenchTargetError(f"{path}: not a regular file (a pipe, socket or device); give "
+                               "a model preset, a run, a TorchScript file or a checkpoint")
     if path.is_file() and path.suffix not in (".yaml", ".yml"):
-        return [_checked(_with_shape(load_model_file(path), input_shape))]
+        if is_torchscript(path):
+            return [ForeignModel(path, input_shape, str(path))]
+        return [load_file_model(path, input_shape)]
     if _model_preset_path(reference) is not None:
         return [_preset_model(reference, input_shape or DEFAULT_INPUT_SHAPE,
                               num_classes or DEFAULT_CLASSES)]
@@ -69,9 +93,10 @@ def _model_preset_path(reference: str) -> Path | None:
 def _preset_model(reference: str, input_shape: tuple[int, ...],
                   num_classes: int) -> LoadedModel:
     preset = load_model_preset(reference)
-    torch.manual_seed(0)  # random weights, but the same ones every time
     try:
-        model = build_model(preset.architecture, preset.args, input_shape, num_classes)
+        with torch.random.fork_rng(devices=[]):  # the process's generator is left alone
+            torch.random.default_generator.manual_seed(0)  # random weights, the same each time
+            model = build_model(preset.architecture, preset.args, input_shape, num_classes)
     except (ValueError, RuntimeError) as error:
         raise BenchTargetError(f"{preset.source}: cannot build '{preset.architecture}' for "
                                f"input shape {input_shape} ({error}); set --input-shape") from None
@@ -86,16 +111,26 @@ def _preset_model(reference: str, input_shape: tuple[int, ...],
     return _checked(loaded)
 
 
-def _run_models(path: Path) -> list[LoadedModel]:
+def load_file_model(path: Path, input_shape: tuple[int, ...] | None = None,
+                    source: str | None = None) -> LoadedModel:
+    """A model file loaded in this process and checked to accept its input.
+
+    For TorchScript files only in a process that may be stopped (foreign_bench).
+    """
+    loaded = _with_shape(load_model_file(path), input_shape)
+    return _checked(loaded if source is None else _with_source(loaded, source))
+
+
+def _run_models(path: Path) -> list[Target]:
     checkpoints = run_checkpoints(path)
     if not checkpoints:
         info = read_run(path)
         status = f" (status: {info.status})" if info is not None else ""
         raise BenchTargetError(f"{path}: no checkpoints in {path / 'ckpt'}{status}; give a run "
                                "that reached its student phase, a model preset or a model file")
-    run_id = path.name
-    return [_checked(_with_source(load_model_file(file), f"{run_id}/ckpt/{file.name}"))
-            for file in checkpoints]
+    sources = {file: f"{path.name}/ckpt/{file.name}" for file in checkpoints}
+    return [ForeignModel(file, None, sources[file]) if is_torchscript(file)
+            else load_file_model(file, None, sources[file]) for file in checkpoints]
 
 
 def _with_shape(loaded: LoadedModel, input_shape: tuple[int, ...] | None) -> LoadedModel:

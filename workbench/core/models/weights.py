@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -10,17 +9,16 @@ import torch
 from torch import nn
 
 from workbench.core.errors import PresetError, Problem
+from workbench.core.files import atomic_writer
 
 
 def save_checkpoint(path: Path, model: nn.Module, meta: dict[str, Any]) -> None:
     """Write atomically so a crash never leaves a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": "distill-workbench/1", "meta": meta,
                "state_dict": {key: value.detach().cpu() for key, value in
                               model.state_dict().items()}}
-    partial = path.with_suffix(path.suffix + ".partial")
-    torch.save(payload, partial)
-    os.replace(partial, path)
+    with atomic_writer(path) as handle:
+        torch.save(payload, handle)
 
 
 def read_state_dict(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:

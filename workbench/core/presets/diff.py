@@ -1,15 +1,20 @@
-"""What differs between two presets, as dotted paths, both resolved with defaults."""
+"""What differs between presets (or run configs), as dotted paths.
+
+The one flatten and the one comparison rule of the workbench: ``presets diff``
+and the run history's config table both use them, so they always agree.
+"""
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workbench.core.files import sha256_file
 from workbench.core.presets.load import load_any
 
-ABSENT = "(absent)"
+ABSENT = "(absent)"  # shown where a mapping lacks a key
+_MISSING = object()  # compared instead, so a value that is the text "(absent)" still differs
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +27,11 @@ class Difference:
 
 
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists stay whole values."""
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists stay whole values.
+
+    An empty mapping is a value of its own (``{"a": {}}`` -> ``{"a": {}}``):
+    dropping it would make ``a: {}`` and a missing ``a`` look the same.
+    """
     flat: dict[str, Any] = {}
     for key, value in mapping.items():
         path = f"{prefix}{key}"
@@ -33,12 +42,25 @@ def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def differing_values(mappings: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]:
+    """The dotted keys whose values differ between ``mappings``, each with every value.
+
+    Keys come in a stable order (the first mapping's, then new ones as they
+    appear); ``ABSENT`` stands where a mapping lacks the key.
+    """
+    flats = [flatten(mapping) for mapping in mappings]
+    keys = list(dict.fromkeys(key for flat in flats for key in flat))
+    differing = []
+    for key in keys:
+        values = [flat.get(key, _MISSING) for flat in flats]
+        if any(value != values[0] for value in values[1:]):
+            differing.append((key, [ABSENT if value is _MISSING else value for value in values]))
+    return differing
+
+
 def diff_mappings(left: Mapping[str, Any], right: Mapping[str, Any]) -> list[Difference]:
     """Only the keys that differ, in a stable order (left's keys first)."""
-    flat_left, flat_right = flatten(left), flatten(right)
-    keys = list(flat_left) + [key for key in flat_right if key not in flat_left]
-    return [Difference(key, flat_left.get(key, ABSENT), flat_right.get(key, ABSENT))
-            for key in keys if flat_left.get(key, ABSENT) != flat_right.get(key, ABSENT)]
+    return [Difference(key, *values) for key, values in differing_values([left, right])]
 
 
 def diff_presets(left: str | Path, right: str | Path) -> list[Difference]:
@@ -56,10 +78,6 @@ def _same_file(left: Any, right: Any) -> bool:
     if not (isinstance(left, str) and isinstance(right, str)):
         return False
     try:
-        return _digest(Path(left)) == _digest(Path(right))
+        return sha256_file(Path(left)) == sha256_file(Path(right))
     except OSError:
         return False
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

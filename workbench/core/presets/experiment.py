@@ -9,20 +9,16 @@ from typing import Any
 from workbench.core.data import DATASETS
 from workbench.core.distill import METHODS
 from workbench.core.errors import PresetError, Problem
-from workbench.core.config.params import Param, check_mapping, unknown_key_message
+from workbench.core.config.params import check_mapping, unknown_key_message
 from workbench.core.presets.library import find_preset
 from workbench.core.presets.model import (OUTPUT_SUFFIXES, TORCHSCRIPT_SUFFIXES, ModelPreset,
                                           validate_model)
-from workbench.core.presets.schema import EXPERIMENT_TOP, SECTIONS
+from workbench.core.presets.schema import (DISTILL_METHOD, EXPERIMENT_FIELDS, EXPERIMENT_TOP,
+                                           MODEL_ROLES, SCHEMA_VERSION, SECTIONS)
 from workbench.core.config.section import Section
 from workbench.core.presets.yaml_io import migrate, read_yaml
 
-TOP_FIELDS = (
-    Param("schema", "int", None, "preset schema version"),
-    Param("kind", "str", "experiment", "preset kind", choices=("experiment",)),
-    Param("name", "str", None, "preset name"),
-    Param("description", "str", "", "one line for people"),
-)
+_OWN_FIELDS = tuple(param.name for param in EXPERIMENT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -43,7 +39,7 @@ class ExperimentPreset:
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved preset, self-contained (models inlined): what a run folder keeps."""
-        return {"schema": 1, "kind": "experiment", "name": self.name,
+        return {"schema": SCHEMA_VERSION, "kind": "experiment", "name": self.name,
                 "description": self.description, "teacher": self.teacher.to_dict(),
                 "student": self.student.to_dict(), "data": self.data.to_dict(),
                 "distill": self.distill.to_dict(), "train": self.train.to_dict(),
@@ -58,11 +54,10 @@ def validate_experiment(raw: Mapping[str, Any], source: str, base_dir: Path,
     for key in raw:
         if key not in EXPERIMENT_TOP:
             problems.append(Problem(str(key), unknown_key_message(key, EXPERIMENT_TOP)))
-    top = check_mapping({k: raw[k] for k in raw if k in ("schema", "kind", "name",
-                                                         "description")},
-                        TOP_FIELDS, "", problems)
+    top = check_mapping({k: raw[k] for k in raw if k in _OWN_FIELDS}, EXPERIMENT_FIELDS, "",
+                        problems)
     models = {role: _resolve_model(raw.get(role), role, base_dir, problems)
-              for role in ("teacher", "student")}
+              for role in MODEL_ROLES}
     sections = {name: Section(check_mapping(raw.get(name), params, name, problems))
                 for name, params in SECTIONS.items()}
     dataset = sections["data"]["dataset"]
@@ -85,12 +80,11 @@ def _check_distill(raw: Any, problems: list[Problem]) -> Section:
     if not isinstance(raw, Mapping):
         problems.append(Problem("distill", f"must be a mapping, got {raw!r}"))
         return Section({})
-    method = raw.get("method", "offline")
+    method = raw.get(DISTILL_METHOD.name, DISTILL_METHOD.default)
     if method not in METHODS:
         problems.append(Problem("distill.method", METHODS.unknown_message(method)))
         return Section({"method": method})
-    params = (Param("method", "str", "offline", "distillation method"),) + \
-        METHODS.get(method).params
+    params = (DISTILL_METHOD,) + METHODS.get(method).params
     return Section(check_mapping(raw, params, "distill", problems))
 
 

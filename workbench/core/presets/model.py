@@ -9,7 +9,7 @@ from typing import Any
 from workbench.core.errors import Problem
 from workbench.core.models import MODELS
 from workbench.core.config.params import check_mapping
-from workbench.core.presets.schema import INLINE_MODEL_FIELDS, MODEL_FIELDS
+from workbench.core.presets.schema import INLINE_MODEL_FIELDS, MODEL_FIELDS, SCHEMA_VERSION
 from workbench.core.config.section import Section
 
 
@@ -41,7 +41,7 @@ class ModelPreset:
 
     def to_dict(self) -> dict[str, Any]:
         """Self-contained form (absolute weights path) for run folders."""
-        return {"schema": 1, "kind": "model", "name": self.name,
+        return {"schema": SCHEMA_VERSION, "kind": "model", "name": self.name,
                 "description": self.description, "architecture": self.architecture,
                 "args": self.args.to_dict(),
                 "weights": None if self.weights is None else str(self.weights),
@@ -59,7 +59,7 @@ def validate_model(raw: Any, path: str, base_dir: Path, source: str,
     prefix = f"{path}." if path else ""
     architecture = values["architecture"]
     args: dict[str, Any] = {}
-    if architecture in BLACK_BOX:
+    if isinstance(architecture, str) and architecture in BLACK_BOX:  # a list is unhashable
         if values["weights"] is None:
             problems.append(Problem(prefix + "weights", f"is required for a '{architecture}' "
                                     f"teacher: {BLACK_BOX[architecture]}"))

@@ -8,7 +8,9 @@ from typing import Any
 
 import yaml
 
-from workbench.core.errors import PresetError, Problem
+from workbench.core.config.names import check_name
+from workbench.core.errors import PresetClash, PresetError, Problem
+from workbench.core.files import atomic_write_text
 from workbench.core.paths import bundled_presets_dir
 from workbench.core.presets.experiment import ExperimentPreset
 from workbench.core.presets.library import find_preset, user_presets_dir
@@ -39,19 +41,15 @@ def validate_settings(settings: dict[str, Any], source: str = "<window>") -> Exp
 
 
 def _check_name(name: str) -> None:
-    if not NAME_PATTERN.match(name or ""):
-        raise PresetError("<save>", [Problem("name", f"{name!r} cannot be a file name: use "
-                                             "letters, digits, '-', '_' and '.'")])
+    if reason := check_name(name):
+        raise PresetError("<save>", [Problem("name", reason)])
 
 
 def write_experiment(settings: dict[str, Any], path: Path) -> Path:
     """Validate, then write ``settings`` as YAML at ``path`` (atomically)."""
     validate_settings(settings, str(path))
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
-    partial.replace(path)
+    atomic_write_text(path, yaml.safe_dump(settings, sort_keys=False))
     return path
 
 
@@ -62,6 +60,6 @@ def save_user_experiment(settings: dict[str, Any], name: str,
     settings = {**settings, "name": name}
     path = user_presets_dir() / "experiments" / f"{name}.yaml"
     if path.exists() and not overwrite:
-        raise PresetError(str(path), [Problem("name", f"a preset named '{name}' already "
+        raise PresetClash(str(path), [Problem("name", f"a preset named '{name}' already "
                                               "exists; pick another name or overwrite it")])
     return write_experiment(settings, path)

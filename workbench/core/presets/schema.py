@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from workbench.core.config.params import Param
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # what every preset this app writes declares as ``schema:``
 
 MODEL_FIELDS = (
     Param("schema", "int", None, "preset schema version"),
     Param("kind", "str", "model", "preset kind", choices=("model",)),
-    Param("name", "str", None, "preset name"),
+    Param("name", "name", None, "preset name (also its file and run-folder name)"),
     Param("description", "str", "", "one line for people"),
     Param("architecture", "str", None, "registered architecture"),
     Param("args", "any", None, "arguments of the architecture", nullable=True),
@@ -18,11 +18,21 @@ MODEL_FIELDS = (
 
 # Inside an experiment (teacher: {...}) a model needs no schema or name of its own.
 INLINE_MODEL_FIELDS = tuple(
-    Param(p.name, p.kind, {"schema": SCHEMA_VERSION, "name": "inline"}.get(p.name, p.default),
+    # ... and its name is a label, never a file name (a teacher file's stem may have spaces).
+    Param(p.name, "str" if p.kind == "name" else p.kind,
+          {"schema": SCHEMA_VERSION, "name": "inline"}.get(p.name, p.default),
           p.help, choices=p.choices, nullable=p.nullable) for p in MODEL_FIELDS)
 
-EXPERIMENT_TOP = ("schema", "kind", "name", "description", "teacher", "student", "data",
-                  "distill", "train", "teacher_train", "compare")
+# The experiment's own scalar fields; the model roles and sections below are checked apart.
+EXPERIMENT_FIELDS = (
+    Param("schema", "int", None, "preset schema version"),
+    Param("kind", "str", "experiment", "preset kind", choices=("experiment",)),
+    Param("name", "name", None, "preset name (also its file and run-folder name)"),
+    Param("description", "str", "", "one line for people"),
+)
+MODEL_ROLES = ("teacher", "student")
+# distill: {method: ...} picks the registered method whose Params declare the other keys.
+DISTILL_METHOD = Param("method", "str", "offline", "distillation method")
 
 DATA_FIELDS = (
     Param("dataset", "str", "fashion-mnist", "registered dataset"),
@@ -73,3 +83,6 @@ COMPARE_FIELDS = (
 
 SECTIONS = {"data": DATA_FIELDS, "train": TRAIN_FIELDS, "teacher_train": TEACHER_TRAIN_FIELDS,
             "compare": COMPARE_FIELDS}
+
+EXPERIMENT_TOP = (*(param.name for param in EXPERIMENT_FIELDS), *MODEL_ROLES, "data", "distill",
+                  "train", "teacher_train", "compare")

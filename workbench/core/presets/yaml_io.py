@@ -1,4 +1,4 @@
-"""Reading preset files: ``yaml.safe_load`` only, errors naming file and line."""
+"""Reading preset files: safe YAML within limits (``yaml_reader``), migrations, ``--set``."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from workbench.core.config.params import shown
 from workbench.core.errors import PresetError, Problem
 from workbench.core.presets.schema import SCHEMA_VERSION
+from workbench.core.presets.yaml_reader import (OVERRIDE_LIMITS, NotYaml, load_yaml,
+                                                read_text)
 
 FLAT_DISTILL_KEYS = ("alpha", "temperature")  # schema 0 kept these at the top
 
@@ -53,26 +54,18 @@ OLDEST_SCHEMA = min(MIGRATIONS)
 
 
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
-    """Parse preset text; tags that would construct objects are rejected by safe_load."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise PresetError(source, [Problem("", f"not valid YAML{where}: {reason}")]) from None
+    """Parse preset text (safe_load within ``PRESET_LIMITS``); it must be a mapping."""
+    data = load_yaml(text, source)
     if not isinstance(data, dict):
         raise PresetError(source, [Problem("", "a preset must be a YAML mapping of keys "
                                            f"to values, got {type(data).__name__}")])
     return data
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise PresetError(str(path), [Problem("", f"cannot read file: {error.strerror}")]) from None
-    return parse_yaml(text, str(path))
+def read_yaml(path: Path, source: str | None = None) -> dict[str, Any]:
+    """Read a preset file: size, encoding and YAML limits checked, errors naming ``source``."""
+    source = str(path) if source is None else source
+    return parse_yaml(read_text(path, source), source)
 
 
 def migrate(data: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
@@ -108,6 +101,10 @@ def migrate(data: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str
 def set_dotted(data: dict[str, Any], dotted: str, value: Any, problems: list[Problem]) -> None:
     """Set ``a.b.c`` in nested mappings, creating mappings on the way."""
     keys = dotted.split(".")
+    if len(keys) > OVERRIDE_LIMITS.max_depth:
+        problems.append(Problem(shown(dotted), f"a key of more than "
+                                f"{OVERRIDE_LIMITS.max_depth} parts names no preset field"))
+        return
     node = data
     for depth, key in enumerate(keys[:-1]):
         child = node.get(key)
@@ -116,7 +113,7 @@ def set_dotted(data: dict[str, Any], dotted: str, value: Any, problems: list[Pro
         if not isinstance(child, dict):
             where = ".".join(keys[:depth + 1])
             problems.append(Problem(dotted, f"cannot set inside '{where}', which is "
-                                    f"{child!r}, not a mapping"))
+                                    f"{shown(child)}, not a mapping"))
             return
         node = child
     node[keys[-1]] = value
@@ -134,9 +131,13 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             problems.append(Problem(override, "expected KEY=VALUE, e.g. distill.alpha=0.3"))
             continue
         try:
-            value = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError:
-            value = text
+            value = load_yaml(text, f"--set {key.strip()}", OVERRIDE_LIMITS) \
+                if text.strip() else None
+        except NotYaml:
+            value = text  # e.g. "name=a: b": meant as text
+        except PresetError as error:
+            problems += [Problem(key.strip(), problem.message) for problem in error.problems]
+            continue
         set_dotted(result, key.strip(), value, problems)
     if problems:
         raise PresetError("--set", problems)

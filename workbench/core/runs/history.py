@@ -6,15 +6,19 @@ nothing is kept in memory between calls, so a restarted app sees the same histor
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, BinaryIO
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.presets.diff import differing_values
+from workbench.core.presets.yaml_reader import PRESET_LIMITS, decode_text, load_yaml
+from workbench.core.runs.safe_read import MiB, UnreadableFile, read_capped
+
+MAX_LINE_BYTES = 1 * MiB  # one event of metrics.jsonl; longer lines are junk
 
 
 @dataclass
@@ -35,68 +39,74 @@ class RunCurves:
 
 
 def read_curves(run_path: Path) -> RunCurves:
-    """Curves of a run from its ``metrics.jsonl``; unreadable lines are skipped."""
+    """Curves of a run from its ``metrics.jsonl``; lines that are not sound records are skipped.
+
+    Never raises: a torn last line, a hand-edited file or a file that cannot be
+    read gives the curves of the lines that could be used.
+    """
     curves = RunCurves()
     path = Path(run_path) / "metrics.jsonl"
-    if not path.is_file():
-        return curves
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a half-written last line of a crashed run
-            kind = record.get("event")
-            if kind == "step_ended":
-                phase = curves.steps.setdefault(record["phase"], {
-                    "step": [], "loss": [], "hard": [], "soft": []})
-                for key in phase:
-                    phase[key].append(float(record[key]))
-            elif kind == "epoch_ended":
-                row = {"epoch": float(record["epoch"]), **record.get("metrics", {})}
-                curves.epochs.setdefault(record["phase"], []).append(row)
+    try:
+        if not path.is_file():  # also keeps pipes out: opening one would block
+            return curves
+        with open(path, "rb") as handle:
+            for line in _bounded_lines(handle):
+                try:
+                    _add_record(curves, json.loads(line))
+                except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+                    continue  # a half-written last line of a crashed run, or junk
+    except OSError:
+        pass  # unreadable: what was read so far is still worth showing
     return curves
 
 
+def _bounded_lines(handle: BinaryIO) -> Iterator[bytes]:
+    """The lines of a file, skipping any longer than ``MAX_LINE_BYTES`` without holding it."""
+    while line := handle.readline(MAX_LINE_BYTES):
+        if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+            continue
+        yield line
+
+
+def _add_record(curves: RunCurves, record: dict[str, Any]) -> None:
+    """Add one event of ``metrics.jsonl``; raises on a record of the wrong shape."""
+    kind = record.get("event")
+    if kind == "step_ended":
+        values = {key: float(record[key]) for key in ("step", "loss", "hard", "soft")}
+        phase = curves.steps.setdefault(str(record["phase"]), {key: [] for key in values})
+        for key, value in values.items():
+            phase[key].append(value)
+    elif kind == "epoch_ended":
+        metrics = {str(key): float(value) for key, value in record.get("metrics", {}).items()
+                   if isinstance(value, (int, float)) and not isinstance(value, bool)}
+        row = {"epoch": float(record["epoch"]), **metrics}
+        curves.epochs.setdefault(str(record["phase"]), []).append(row)
+
+
 def read_run_config(run_path: Path) -> dict[str, Any]:
-    """The resolved preset a run was started with (empty if the file is missing)."""
+    """The resolved preset a run was started with (empty if missing or unusable).
+
+    Read with the preset reader's limits: a hand-made file full of aliases
+    must not make a later diff of the configs expand it.
+    """
+    path = Path(run_path) / "preset.yaml"
     try:
-        data = yaml.safe_load((Path(run_path) / "preset.yaml").read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        raw = read_capped(path, PRESET_LIMITS.max_bytes)
+        data = load_yaml(decode_text(raw, str(path)), str(path))
+    except (OSError, UnreadableFile, WorkbenchError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists stay values."""
-    flat: dict[str, Any] = {}
-    for key, value in mapping.items():
-        dotted = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, dotted))
-        else:
-            flat[dotted] = value
-    return flat
-
-
-_MISSING = object()
-
-
 def config_diff(configs: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]:
-    """Only the dotted keys whose values differ between configs, in a stable order.
+    """Only the dotted keys whose values differ between run configs, in a stable order.
 
-    A key absent from some config counts as different; its value there is None.
+    The same rule as ``presets diff``: a key some config lacks shows ``ABSENT``
+    there (not None, which a config may hold), and an empty mapping is a value.
     """
-    flats = [flatten(config) for config in configs]
-    keys: list[str] = []
-    for flat in flats:
-        keys += [key for key in flat if key not in keys]
-    differing = []
-    for key in keys:
-        values = [flat.get(key, _MISSING) for flat in flats]
-        if any(value != values[0] for value in values[1:]):
-            differing.append((key, [None if value is _MISSING else value for value in values]))
-    return differing
+    return differing_values(configs)
 
 
 def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
@@ -116,9 +126,14 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
 
 
 def delete_run(runs_dir: Path, run_path: Path) -> None:
-    """Remove one run folder, refusing anything that is not a run inside ``runs_dir``."""
+    """Remove one run folder, refusing anything that is not a run inside ``runs_dir``.
+
+    An unreadable run (its summary.json a folder, say) is still a run: deleting
+    it is how a person gets rid of it.
+    """
     runs_dir, run_path = Path(runs_dir).resolve(), Path(run_path).resolve()
-    looks_like_run = (run_path / "summary.json").is_file() or (run_path / "metrics.jsonl").is_file()
+    looks_like_run = any(os.path.lexists(run_path / name)
+                         for name in ("summary.json", "metrics.jsonl"))
     if run_path.parent != runs_dir or not looks_like_run:
         raise WorkbenchError(f"{run_path} is not a run folder inside {runs_dir}; not deleted")
     shutil.rmtree(run_path)
@@ -138,9 +153,15 @@ def find_trained_teacher(runs_dir: Path, architecture: str, args: Mapping[str, A
         if run.status != "completed" or not checkpoint.is_file():
             continue
         config = read_run_config(run.path)
-        teacher = config.get("teacher") or {}
+        teacher, data = _section(config, "teacher"), _section(config, "data")
         if (teacher.get("architecture") == architecture
-                and dict(teacher.get("args") or {}) == dict(args)
-                and (config.get("data") or {}).get("dataset") == dataset):
+                and _section(teacher, "args") == dict(args)
+                and data.get("dataset") == dataset):
             return checkpoint, run.run_id
     return None
+
+
+def _section(mapping: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A sub-mapping of a run's config, or {} when a hand-edited file holds something else."""
+    value = mapping.get(key)
+    return value if isinstance(value, dict) else {}

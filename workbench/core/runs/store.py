@@ -17,16 +17,13 @@ import psutil
 import yaml
 from torch import nn
 
+from workbench.core.files import atomic_write_json, atomic_write_text
+from workbench.core.errors import WorkbenchError
 from workbench.core.models.weights import save_checkpoint
 from workbench.core.stream.events import Event, RunEnded, RunStarted, event_to_dict
 from workbench.core.runs.ids import new_run_id
+from workbench.core.runs.summary_check import load_summary
 from workbench.core.presets.experiment import ExperimentPreset
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    os.replace(partial, path)
 
 
 class RunStore:
@@ -54,71 +51,133 @@ class RunStore:
     def _open(self, event: RunStarted) -> None:
         self.path.mkdir(parents=True, exist_ok=False)
         text = yaml.safe_dump(self.preset.to_dict(), sort_keys=False)
-        (self.path / "preset.yaml").write_text(text, encoding="utf-8")
+        atomic_write_text(self.path / "preset.yaml", text)
         self._header = {"run_id": self.run_id, "name": self.preset.name,
                         "preset_source": self.preset.source, "started": event.time,
-                        "pid": os.getpid(), "host": socket.gethostname(),
+                        "pid": os.getpid(), "process_started": _process_start_time(),
+                        "host": socket.gethostname(),
                         "device": event.device, "seed": event.seed}
-        _write_json(self.path / "summary.json", {**self._header, "status": "running"})
+        atomic_write_json(self.path / "summary.json", {**self._header, "status": "running"},
+                          default=str)
         self._metrics = open(self.path / "metrics.jsonl", "a", encoding="utf-8")
 
     def _close(self, event: RunEnded) -> None:
         summary = {**self._header, **event.summary, "status": event.status,
                    "error": event.error, "ended": time.time()}
-        _write_json(self.path / "summary.json", summary)
+        atomic_write_json(self.path / "summary.json", summary, default=str)
         if self._metrics is not None:
             self._metrics.close()
             self._metrics = None
 
 
+UNREADABLE = "unreadable"  # a run folder whose summary cannot be used; see RunInfo.problem
+# psutil derives a start time from the boot time, which moves with clock corrections.
+START_TIME_TOLERANCE_S = 2.0
+
+
+class RunStoreError(WorkbenchError):
+    """The runs folder itself cannot be listed."""
+
+
 @dataclass(frozen=True)
 class RunInfo:
+    """One run folder as read back; ``summary`` holds only checked fields (see summary_check)."""
+
     run_id: str
     path: Path
     name: str
-    status: str  # completed | stopped | failed | running | crashed
+    status: str  # completed | stopped | failed | running | crashed | unreadable
     started: float | None
     summary: dict[str, Any]
+    problem: str | None = None  # why an "unreadable" run cannot be shown, in one line
 
     def accuracy(self, role: str) -> float | None:
-        return (self.summary.get("models", {}).get(role) or {}).get("accuracy")
+        return ((self.summary.get("models") or {}).get(role) or {}).get("accuracy")
 
 
 def read_run(path: Path) -> RunInfo | None:
-    summary_path = path / "summary.json"
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        if not (path / "metrics.jsonl").exists():
+    """A run folder read back, or None when the folder is no run at all.
+
+    Never raises: a folder whose summary cannot be used is an "unreadable" run,
+    so one bad folder cannot hide the others.
+    """
+    loaded = load_summary(path)
+    if loaded.problem is not None:
+        return RunInfo(path.name, path, path.name, UNREADABLE, None, {}, loaded.problem)
+    if not loaded.present:
+        if not _exists(path / "metrics.jsonl"):
             return None
-        summary = {"status": "crashed"}
-    status = summary.get("status", "crashed")
+        return RunInfo(path.name, path, path.name, "crashed", None, {})
+    summary = loaded.summary
+    status = summary.get("status") or "crashed"
     if status == "running" and not _still_running(summary):
         status = "crashed"
-    return RunInfo(path.name, path, summary.get("name", path.name), status,
+    return RunInfo(path.name, path, summary.get("name") or path.name, status,
                    summary.get("started"), summary)
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 def _still_running(summary: dict[str, Any]) -> bool:
+    """Whether the process that wrote a "running" summary is still that run.
+
+    A pid alone is not enough: after a crash the system may give the same pid
+    to another process, so the process start time must match too.
+    """
     if summary.get("host") != socket.gethostname():
         return True  # another machine's run: we cannot tell
     pid = summary.get("pid")
-    return isinstance(pid, int) and psutil.pid_exists(pid)
+    if not isinstance(pid, int):
+        return False
+    try:
+        created = psutil.Process(pid).create_time()
+    except psutil.AccessDenied:
+        return True  # it exists; whose it is, we may not ask
+    except (psutil.Error, ValueError, OverflowError):
+        return False  # gone (a zombie too)
+    recorded = summary.get("process_started")
+    return recorded is None or abs(created - recorded) <= START_TIME_TOLERANCE_S
+
+
+def _process_start_time() -> float | None:
+    """When this process started; recorded with the pid to tell a live run from a reused pid."""
+    try:
+        return psutil.Process().create_time()
+    except psutil.Error:
+        return None
 
 
 def list_runs(runs_dir: Path) -> list[RunInfo]:
-    """Every run folder, newest first."""
-    if not Path(runs_dir).is_dir():
+    """Every run folder, newest first; unreadable ones included, at the end."""
+    runs_dir = Path(runs_dir)
+    if not _is_folder(runs_dir):
         return []
-    runs = [info for child in Path(runs_dir).iterdir() if child.is_dir()
+    try:
+        children = list(runs_dir.iterdir())
+    except OSError as error:
+        raise RunStoreError(f"{runs_dir}: the runs folder cannot be read "
+                            f"({error.strerror or error})") from None
+    runs = [info for child in children if _is_folder(child)
             if (info := read_run(child)) is not None]
-    return sorted(runs, key=lambda info: info.started or 0.0, reverse=True)
+    return sorted(runs, key=lambda info: (info.started or 0.0, info.run_id), reverse=True)
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def find_run(runs_dir: Path, reference: str) -> RunInfo | None:
     """A run by folder path, exact id, or unique id prefix."""
     path = Path(reference)
-    if path.is_dir() and (info := read_run(path)) is not None:
+    if _is_folder(path) and (info := read_run(path)) is not None:
         return info
     matches = [info for info in list_runs(runs_dir) if info.run_id.startswith(reference)]
     exact = [info for info in matches if info.run_id == reference]

@@ -5,7 +5,7 @@ Numbers and their formatting come from core.report; this panel only shows them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -13,12 +13,16 @@ from PySide6.QtWidgets import (QApplication, QGridLayout, QHBoxLayout, QHeaderVi
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.core.measure.report import HEADERS, comparison_rows, to_csv, to_markdown
-
-SCATTER_ROLES = ("teacher", "student", "baseline")  # one colour each across all runs
 from workbench.core.runs.history import pareto_front
 from workbench.core.runs.store import RunInfo
+from workbench.core.stream.events import RunEnded
 from workbench.gui import theme
 from workbench.gui.plots.export import ask_and_export
+
+if TYPE_CHECKING:
+    from workbench.gui.bridge import EventBridge
+
+SCATTER_ROLES = ("teacher", "student", "baseline")  # one colour each across all runs
 
 
 def _bar_plot(title: str, unit: str) -> pg.PlotWidget:
@@ -90,6 +94,14 @@ class ComparePanel(QWidget):
         layout.addLayout(plots, 1)
 
     # --- one run -----------------------------------------------------------------------
+    def subscribe(self, bridge: EventBridge) -> None:
+        """Show each run's comparison as soon as its ``RunEnded`` arrives."""
+        bridge.run_ended.connect(self.on_run_ended)
+
+    def on_run_ended(self, event: RunEnded) -> None:
+        if event.summary.get("models"):
+            self.show_summary(event.summary)
+
     def show_summary(self, summary: Mapping[str, Any]) -> None:
         """Fill the table and the bar charts from a run summary."""
         self.summary = summary

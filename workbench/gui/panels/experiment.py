@@ -1,7 +1,9 @@
 """The experiment panel: teacher, student, data, α and T, training recipe.
 
 It edits a raw settings mapping (what a preset file holds); validation and
-saving are core's job. Model pickers are fed from the preset library.
+saving are core's job. Model pickers are fed from the preset library; the
+training controls are built from the ``train`` section's declarations, so
+their ranges, defaults and tooltips are the schema's.
 """
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
-                               QLabel, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel,
+                               QVBoxLayout, QWidget)
 
 from workbench.core.data import DATASETS
 from workbench.core.distill import METHODS
@@ -21,9 +23,14 @@ from workbench.core.config.params import Param
 from workbench.core.presets.library import list_presets
 from workbench.core.presets.load import load_model_preset
 from workbench.core.presets.model import ModelPreset, validate_model
-from workbench.gui.panels.param_form import ParamForm
+from workbench.core.presets.schema import DATA_FIELDS, DISTILL_METHOD, TRAIN_FIELDS
+from workbench.gui.panels.param_form import (ParamForm, changed_signal, control_value, declared,
+                                             make_control, set_control)
 
 INLINE = "(from the preset)"
+# The train fields the panel edits, with their labels; the rest of ``train`` is kept as loaded.
+TRAIN_CONTROLS = {"epochs": "Epochs", "lr": "Learning rate", "batch_size": "Batch size",
+                  "seed": "Seed"}
 
 
 def describe_model_reference(reference: Any) -> tuple[str, ModelPreset | None]:
@@ -108,18 +115,18 @@ class ExperimentPanel(QWidget):
         self.student = ModelPicker()
         self.dataset = QComboBox()
         self.dataset.addItems(DATASETS.names())
+        self.dataset.setCurrentText(declared(DATA_FIELDS, "dataset").default)
         self.method = QComboBox()
         self.method.addItems(METHODS.names())
+        self.method.setCurrentText(DISTILL_METHOD.default)
         self.method_form = ParamForm()
-        self.epochs, self.batch_size, self.seed = QSpinBox(), QSpinBox(), QSpinBox()
-        self.epochs.setRange(1, 100000)
-        self.batch_size.setRange(1, 65536)
-        self.seed.setRange(0, 2**31 - 1)
-        self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(5)
-        self.lr.setRange(0.00001, 10.0)
-        self.lr.setSingleStep(0.0005)
-        self.baseline = QCheckBox("Train a baseline student too")
+        self.train_controls = {name: make_control(declared(TRAIN_FIELDS, name))
+                               for name in (*TRAIN_CONTROLS, "baseline")}
+        self.epochs, self.lr = self.train_controls["epochs"], self.train_controls["lr"]
+        self.batch_size, self.seed = (self.train_controls["batch_size"],
+                                      self.train_controls["seed"])
+        self.baseline = self.train_controls["baseline"]
+        self.baseline.setText("Train a baseline student too")
         self._build_layout()
         self._connect()
         self._rebuild_method_form()
@@ -137,12 +144,9 @@ class ExperimentPanel(QWidget):
         distill_form.addRow(self.method_form)
         train = QGroupBox("Training the student")
         grid = QGridLayout(train)
-        for index, (label, control) in enumerate((("Epochs", self.epochs),
-                                                  ("Learning rate", self.lr),
-                                                  ("Batch size", self.batch_size),
-                                                  ("Seed", self.seed))):
+        for index, (name, label) in enumerate(TRAIN_CONTROLS.items()):
             grid.addWidget(QLabel(label), index // 2, (index % 2) * 2)
-            grid.addWidget(control, index // 2, (index % 2) * 2 + 1)
+            grid.addWidget(self.train_controls[name], index // 2, (index % 2) * 2 + 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         grid.addWidget(self.baseline, 2, 0, 1, 4)
@@ -154,9 +158,7 @@ class ExperimentPanel(QWidget):
     def _connect(self) -> None:
         for signal in (self.teacher.changed, self.student.changed,
                        self.dataset.currentTextChanged, self.method_form.changed,
-                       self.epochs.valueChanged, self.lr.valueChanged,
-                       self.batch_size.valueChanged, self.seed.valueChanged,
-                       self.baseline.toggled):
+                       *(changed_signal(control) for control in self.train_controls.values())):
             signal.connect(self._emit_changed)
         self.teacher.changed.connect(self._emit_teacher)
         self.dataset.currentTextChanged.connect(self._emit_teacher)
@@ -193,14 +195,11 @@ class ExperimentPanel(QWidget):
             data, distill = settings.get("data") or {}, settings.get("distill") or {}
             train = settings.get("train") or {}
             self.dataset.setCurrentText(str(data.get("dataset", "")))
-            self.method.setCurrentText(str(distill.get("method", "offline")))
+            self.method.setCurrentText(str(distill.get("method", DISTILL_METHOD.default)))
             self._rebuild_method_form()
             self.method_form.set_values({k: v for k, v in distill.items() if k != "method"})
-            self.epochs.setValue(int(train.get("epochs", 10)))
-            self.lr.setValue(float(train.get("lr", 0.001)))
-            self.batch_size.setValue(int(train.get("batch_size", 128)))
-            self.seed.setValue(int(train.get("seed", 0)))
-            self.baseline.setChecked(bool(train.get("baseline", True)))
+            for name, control in self.train_controls.items():
+                set_control(control, train.get(name, declared(TRAIN_FIELDS, name).default))
         finally:
             self._loading = False
         self.teacher_changed.emit()
@@ -214,9 +213,8 @@ class ExperimentPanel(QWidget):
         settings.setdefault("data", {})["dataset"] = self.dataset.currentText()
         settings["distill"] = {"method": self.method.currentText(), **self.method_form.values()}
         train = settings.setdefault("train", {})
-        train.update(epochs=self.epochs.value(), lr=round(self.lr.value(), 6),
-                     batch_size=self.batch_size.value(), seed=self.seed.value(),
-                     baseline=self.baseline.isChecked())
+        train.update({name: control_value(control)
+                      for name, control in self.train_controls.items()})
         return settings
 
     def temperature(self) -> float:

@@ -1,4 +1,8 @@
-"""Controls built from declared ``Param``s, so a new method or field brings its own control."""
+"""Controls built from declared ``Param``s, so a new method or field brings its own control.
+
+Ranges, defaults and tooltips all come from the declaration; this module only
+decides how a value is shown (a slider or not, how many decimals).
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,9 +15,37 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 
 from workbench.core.config.params import Param
 
-# Slider ranges people actually use; the spin box still accepts the declared bounds.
-SLIDER_HINTS = {"temperature": (1.0, 20.0), "alpha": (0.0, 1.0)}
+# Floats shown with a slider. The span is what people actually use when it is narrower than
+# the declared bounds (the spin box still accepts all of them); None spans the declared bounds.
+SLIDERS: dict[str, tuple[float, float] | None] = {"alpha": None, "temperature": (1.0, 20.0)}
 SLIDER_STEPS = 1000
+SLIDER_DECIMALS = 2
+# Decimals and step of float spin boxes whose useful values are small (display only).
+FLOAT_DISPLAY = {"lr": (5, 0.0005)}
+FLOAT_DECIMALS = 4
+FLOAT_LIMITS = (-1e9, 1e9)  # shown for an undeclared bound
+INT_LIMITS = (-2**31, 2**31 - 1)  # what a QSpinBox holds
+
+
+def declared(params: Sequence[Param], name: str) -> Param:
+    """The declaration called ``name`` (KeyError when there is none)."""
+    for param in params:
+        if param.name == name:
+            return param
+    raise KeyError(name)
+
+
+def declared_bounds(param: Param, decimals: int | None = None) -> tuple[float, float]:
+    """The declared inclusive range, within what the control can hold.
+
+    An exclusive minimum moves up by one shown step (``decimals=None``: an integer).
+    """
+    limits = INT_LIMITS if decimals is None else FLOAT_LIMITS
+    low = limits[0] if param.minimum is None else max(param.minimum, limits[0])
+    high = limits[1] if param.maximum is None else min(param.maximum, limits[1])
+    if param.exclusive_minimum and param.minimum is not None:
+        low += 1 if decimals is None else 10 ** -decimals
+    return low, high
 
 
 class SliderSpin(QWidget):
@@ -52,7 +84,7 @@ class SliderSpin(QWidget):
         self.valueChanged.emit(value)
 
     def value(self) -> float:
-        return self.spin.value()
+        return round(self.spin.value(), self.spin.decimals())
 
     def setValue(self, value: float) -> None:  # noqa: N802 - Qt naming
         self.spin.setValue(value)
@@ -60,21 +92,23 @@ class SliderSpin(QWidget):
 
 
 def make_control(param: Param) -> QWidget:
-    """One control for one declared parameter."""
-    low = param.minimum if param.minimum is not None else -1e9
-    high = param.maximum if param.maximum is not None else 1e9
-    if param.kind == "float" and param.name in SLIDER_HINTS:
-        hint = SLIDER_HINTS[param.name]
-        if param.exclusive_minimum:
-            low = max(low, 0.01)
-        control: QWidget = SliderSpin(low, high, hint)
+    """One control for one declared parameter, set to its declared default."""
+    if param.kind == "float" and param.name in SLIDERS:
+        low, high = declared_bounds(param, SLIDER_DECIMALS)
+        span = SLIDERS[param.name] or (low, high)
+        control: QWidget = SliderSpin(low, high, (max(span[0], low), min(span[1], high)),
+                                      SLIDER_DECIMALS)
     elif param.kind == "float":
+        decimals, step = FLOAT_DISPLAY.get(param.name, (FLOAT_DECIMALS, None))
         control = QDoubleSpinBox()
-        control.setDecimals(4)
-        control.setRange(low, high)
+        control.setDecimals(decimals)
+        control.setRange(*declared_bounds(param, decimals))
+        if step is not None:
+            control.setSingleStep(step)
     elif param.kind == "int":
+        low, high = declared_bounds(param)
         control = QSpinBox()
-        control.setRange(int(max(low, -2**31)), int(min(high, 2**31 - 1)))
+        control.setRange(int(low), int(high))
     elif param.kind == "bool":
         control = QCheckBox()
     elif param.choices:
@@ -84,6 +118,7 @@ def make_control(param: Param) -> QWidget:
         control = QLineEdit()
         control.setPlaceholderText(param.describe())
     control.setToolTip(f"{param.help} ({param.describe()})")
+    set_control(control, param.default)
     return control
 
 
@@ -100,7 +135,9 @@ def set_control(control: QWidget, value: Any) -> None:
 
 
 def control_value(control: QWidget) -> Any:
-    if isinstance(control, (SliderSpin, QDoubleSpinBox, QSpinBox)):
+    if isinstance(control, QDoubleSpinBox):
+        return round(control.value(), control.decimals())  # no 0.30000000000000004
+    if isinstance(control, (SliderSpin, QSpinBox)):
         return control.value()
     if isinstance(control, QCheckBox):
         return control.isChecked()
@@ -137,7 +174,6 @@ class ParamForm(QWidget):
         self.controls = {}
         for param in params:
             control = make_control(param)
-            set_control(control, param.default)
             signal = changed_signal(control)
             if signal is not None:
                 signal.connect(lambda *_: self.changed.emit())

@@ -12,10 +12,13 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from workbench.core.measure.soft_label_preview import PreviewSample, TeacherPreview, can_preview, softmax_at
-from workbench.core.presets.model import ModelPreset
 from workbench.core.config.section import Section
+from workbench.core.distill.offline import KD_PARAMS
+from workbench.core.measure.soft_label_preview import (PreviewSample, TeacherPreview, can_preview,
+                                                       softmax_at)
+from workbench.core.presets.model import ModelPreset
 from workbench.gui import theme
+from workbench.gui.panels.param_form import declared
 
 NO_WEIGHTS_NOTE = ("The teacher is trained during the run, so there are no soft labels to "
                    "preview yet. Pick a teacher with weights to see what T does.")
@@ -57,7 +60,7 @@ class PreviewPanel(QWidget):
         self._teacher: ModelPreset | None = None
         self._data: Section | None = None
         self.sample: PreviewSample | None = None
-        self.temperature = 4.0
+        self.temperature = float(declared(KD_PARAMS, "temperature").default)
         self.origin = ""
         self.index = 0
         self.probabilities = np.zeros(0)
@@ -84,7 +87,8 @@ class PreviewPanel(QWidget):
         self.bars_t1 = pg.BarGraphItem(x0=[], y=[], width=[], height=0.4,
                                        brush=theme.brush("front"), name="T = 1")
         self.bars_t = pg.BarGraphItem(x0=[], y=[], width=[], height=0.4,
-                                      brush=theme.brush("teacher"), name="T = 4")
+                                      brush=theme.brush("teacher"),
+                                      name=f"T = {self.temperature:g}")
         item.addItem(self.bars_t1)
         item.addItem(self.bars_t)
         self._build_layout()

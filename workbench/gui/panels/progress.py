@@ -1,12 +1,19 @@
 """Run, Pause/Resume, Stop, and a progress bar with phase, epoch and ETA."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from workbench.core.stream.events import (EpochEnded, Event, PhaseProgress, RunEnded, RunPaused,
                                           StepEnded)
 from workbench.core.stream.progress import RunProgress
+from workbench.core.stream.status import RunStatus
+
+if TYPE_CHECKING:
+    from workbench.gui.bridge import EventBridge
 
 
 class ProgressPanel(QWidget):
@@ -60,6 +67,16 @@ class ProgressPanel(QWidget):
             self.pause_button.setText("Pause")
             self.pause_button.blockSignals(False)
 
+    def subscribe(self, bridge: EventBridge) -> None:
+        """Follow every run the bridge carries."""
+        bridge.steps.connect(self.add_steps)
+        bridge.event.connect(self.update_from)
+
+    def add_steps(self, steps: Sequence[StepEnded]) -> None:
+        """Count only: the progress model needs the latest step; the redraw timer paints."""
+        if steps:
+            self.progress.update(steps[-1])
+
     def start(self) -> None:
         self.progress = RunProgress()
         self.bar.setValue(0)
@@ -73,7 +90,7 @@ class ProgressPanel(QWidget):
             return
         if isinstance(event, RunEnded):
             self.label.setText(f"Run {event.status}")
-            if event.status == "completed":
+            if event.status == RunStatus.COMPLETED:
                 self.bar.setValue(1000)
             return
         if not isinstance(event, (StepEnded, EpochEnded, PhaseProgress)):

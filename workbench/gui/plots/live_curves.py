@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,6 +20,9 @@ from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseSt
 from workbench.gui import theme
 from workbench.gui.plots.buffers import GrowingSeries
 from workbench.gui.plots.export import ask_and_export
+
+if TYPE_CHECKING:
+    from workbench.gui.bridge import EventBridge
 
 REDRAW_MS = 250  # at most 4 Hz: live enough; each redraw competes with training for the GIL
 MAX_REDRAW_MS = 1000
@@ -136,6 +140,11 @@ class LiveCurves(QWidget):
         layout.addLayout(plots, 1)
 
     # --- feeding -----------------------------------------------------------------------
+    def subscribe(self, bridge: EventBridge) -> None:
+        """Follow every run the bridge carries."""
+        bridge.steps.connect(self.add_steps)
+        bridge.event.connect(self.add_event)
+
     def reset(self) -> None:
         for series in self.series.values():
             series.clear()

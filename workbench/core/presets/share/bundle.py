@@ -7,7 +7,6 @@ bundled file names, and a dataset folder of this machine is left out.
 from __future__ import annotations
 
 import copy
-import os
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,11 +17,13 @@ import yaml
 
 from workbench._version import __version__
 from workbench.core.models.weights import read_state_dict
+from workbench.core.config.names import check_name
 from workbench.core.errors import PresetError, Problem
+from workbench.core.files import atomic_writer, sha256_file
+from workbench.core.presets.schema import SCHEMA_VERSION
 from workbench.core.presets.share.manifest import MANIFEST_NAME, Manifest, sha256_hex
 from workbench.core.presets.library import find_preset, list_presets
 from workbench.core.presets.load import load_experiment
-from workbench.core.presets.references import is_safe_name
 from workbench.core.presets.yaml_io import migrate, read_yaml
 
 
@@ -92,7 +93,7 @@ def _bundle_model(reference: Any, role: str, experiment: str, base_dir: Path,
         if reference.get("weights") is None:
             return reference  # an inline model without files travels as it is
         model, name, model_dir = dict(reference), f"{experiment}-{role}", base_dir
-        model.update(schema=1, kind="model", name=name)
+        model.update(schema=SCHEMA_VERSION, kind="model", name=name)
     else:
         path = find_preset(reference, "model", relative_to=base_dir)
         if path is None:
@@ -122,28 +123,25 @@ def _bundle_model(reference: Any, role: str, experiment: str, base_dir: Path,
 
 
 def _safe(name: Any, source: str, field: str) -> str:
-    if not is_safe_name(name):
-        raise PresetError(source, [Problem(field, f"{name!r} cannot be a file name in a "
-                                           "bundle: use letters, digits, '-', '_' and '.'")])
+    if reason := check_name(name):
+        raise PresetError(source, [Problem(field, reason)])
     return str(name)
 
 
 def _provenance(name: str, source: Path) -> dict[str, Any]:
     origin = next((entry.origin for entry in list_presets("experiment")
                    if entry.path.resolve() == source.resolve()), "path")
-    return {"name": name, "origin": origin, "sha256": sha256_hex(source.read_bytes())}
+    return {"name": name, "origin": origin, "sha256": sha256_file(source)}
 
 
 def _write_zip(destination: Path, manifest: Manifest, files: dict[str, bytes]) -> None:
-    """Write atomically: a partial file, then one rename."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + ".partial")
+    """Write atomically: a refused or failed export leaves no file and no earlier one changed."""
     stamp = datetime.now(timezone.utc).timetuple()[:6]
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with atomic_writer(destination) as handle, \
+            zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for entry, data in [(MANIFEST_NAME, manifest.to_json().encode("utf-8")),
                             *sorted(files.items())]:
             info = zipfile.ZipInfo(entry, date_time=stamp)
             info.external_attr = 0o100644 << 16  # a plain file, rw-r--r--
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
-    os.replace(partial, destination)

@@ -18,7 +18,7 @@ from workbench.core.presets.experiment import validate_experiment
 from workbench.core.presets.model import ModelPreset, validate_model
 from workbench.core.presets.references import (experiment_reference_problems,
                                                model_weights_problem)
-from workbench.core.presets.yaml_io import migrate, parse_yaml
+from workbench.core.presets.yaml_io import migrate, read_yaml
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,7 @@ def _read_preset(staging: Path, entry: str, kind: str, source: str, notes: list[
                  problems: list[Problem]) -> dict[str, Any] | None:
     where = f"{source}: {entry}"
     try:
-        text = (staging / entry).read_text(encoding="utf-8")
-        data, migrated = migrate(parse_yaml(text, where), where)
-    except UnicodeDecodeError:
-        problems.append(Problem(entry, "is not UTF-8 text"))
-        return None
+        data, migrated = migrate(read_yaml(staging / entry, where), where)  # limits, encodings
     except PresetError as error:
         problems += [Problem(f"{entry}: {p.path}" if p.path else entry, p.message)
                      for p in error.problems]

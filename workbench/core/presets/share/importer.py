@@ -6,8 +6,6 @@ only then move files into the user's folder. A refused bundle writes nothing.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,9 @@ from typing import Any
 
 import yaml
 
-from workbench.core.errors import PresetError, Problem, WorkbenchError
+from workbench.core.config.names import check_name
+from workbench.core.errors import PresetClash, PresetError, Problem, WorkbenchError
+from workbench.core.files import atomic_write_many, sha256_file
 from workbench.core.paths import bundled_presets_dir
 from workbench.core.presets.share.check import StagedBundle, check_staged
 from workbench.core.presets.share.manifest import BundleLimits
@@ -23,7 +23,6 @@ from workbench.core.presets.share.archive import unpack_bundle
 from workbench.core.presets.library import KIND_FOLDERS, user_kind_dir
 from workbench.core.presets.load import load_model_preset
 from workbench.core.presets.model import ModelPreset
-from workbench.core.presets.references import is_safe_name
 
 CLASH_HINT = "import the experiment under another name (--as NAME) or replace it (--replace)"
 
@@ -57,9 +56,8 @@ def import_bundle(bundle: Path, *, as_name: str | None = None, replace: bool = F
         manifest = unpack_bundle(bundle, staging, limits)
         staged = check_staged(staging, manifest, str(bundle))
         name = as_name if as_name is not None else staged.name
-        if not is_safe_name(name):
-            raise PresetError(str(bundle), [Problem("--as", f"{name!r} cannot be a preset "
-                                                    "name: use letters, digits, '-', '_', '.'")])
+        if reason := check_name(name):
+            raise PresetError(str(bundle), [Problem("--as", reason)])
         writes, reused, notes = _plan(staged, name, replace, str(bundle))
         written = _install(writes)
     return ImportResult(name, tuple(written), tuple(reused), staged.notes + tuple(notes))
@@ -89,7 +87,7 @@ def _plan(staged: StagedBundle, name: str, replace: bool,
     bundled = bundled_presets_dir() / KIND_FOLDERS["experiment"] / f"{name}.yaml"
     clashes += _clashes([target], bundled, "experiment", name, replace, notes)
     if clashes:
-        raise PresetError(source, clashes)
+        raise PresetClash(source, clashes)
     writes.append((target, _yaml({**staged.experiment, "name": name})))
     return writes, reused, notes
 
@@ -123,7 +121,7 @@ def _same_model(staged: ModelPreset, existing: Path) -> bool:
 def _fingerprint(model: ModelPreset) -> tuple[Any, ...]:
     weights = None
     if model.weights is not None:
-        weights = hashlib.sha256(Path(model.weights).read_bytes()).hexdigest()
+        weights = sha256_file(model.weights)
     return model.architecture, yaml.safe_dump(model.args.to_dict(), sort_keys=True), weights
 
 
@@ -132,19 +130,13 @@ def _yaml(data: dict[str, Any]) -> bytes:
 
 
 def _install(writes: list[tuple[Path, bytes]]) -> list[Path]:
-    """Write every file beside its target first, then rename them all into place."""
-    partials: list[tuple[Path, Path]] = []
+    """Write every file beside its target first, then rename them all into place.
+
+    ``_plan`` lists models before the experiment that names them, so the
+    renames never show an experiment whose models are not there yet.
+    """
     try:
-        for target, content in writes:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(target.name + ".partial")
-            partial.write_bytes(content)
-            partials.append((partial, target))
+        return atomic_write_many(writes)
     except OSError as error:
-        for partial, _ in partials:
-            partial.unlink(missing_ok=True)
         raise PresetError(str(writes[0][0].parent), [Problem("", f"cannot write: {error}")]) \
             from None
-    for partial, target in partials:
-        os.replace(partial, target)
-    return [target for _, target in partials]

@@ -1,0 +1,41 @@
+"""Hiding the teacher's fingerprint: noise and top-k on known logits."""
+from __future__ import annotations
+
+import torch
+
+from workbench.core.distill.defenses import hide_outputs
+from workbench.core.distill.losses import soft_targets
+
+torch.set_num_threads(1)
+LOGITS = torch.tensor([[4.0, 2.0, 1.0, 0.0], [0.0, 3.0, 0.5, 1.0]])
+
+
+def test_no_defense_returns_the_outputs_untouched() -> None:
+    assert hide_outputs(LOGITS) is LOGITS
+    assert hide_outputs(LOGITS, 0.0, 4) is LOGITS
+
+
+def test_noise_is_per_image_fixed_and_of_the_asked_size() -> None:
+    many = torch.zeros(4000, 10)
+    noisy = hide_outputs(many, noise=2.0)
+    assert torch.equal(noisy, hide_outputs(many, noise=2.0))  # same cache, same noise
+    assert abs(noisy.std().item() - 2.0) < 0.05
+    assert not torch.equal(noisy[0], noisy[1])  # each image its own draw
+    assert torch.equal(hide_outputs(many[:10], noise=2.0), noisy[:10])  # fixed per row order
+
+
+def test_top_k_keeps_the_k_best_renormalised_at_every_temperature() -> None:
+    kept = hide_outputs(LOGITS, top_k=2)
+    for temperature in (1.0, 4.0, 100.0):
+        targets = soft_targets(kept, temperature)
+        assert torch.isfinite(targets.neg_entropy).all()
+        assert torch.equal(targets.probs[0, 2:], torch.zeros(2))
+        expected = torch.softmax(LOGITS[0, :2] / temperature, dim=0)
+        assert torch.allclose(targets.probs[0, :2], expected)
+        assert torch.allclose(targets.probs[1, [1, 3]], torch.softmax(
+            LOGITS[1, [1, 3]] / temperature, dim=0))
+
+
+def test_top_1_is_the_teachers_hard_label() -> None:
+    probs = soft_targets(hide_outputs(LOGITS, top_k=1), 4.0).probs
+    assert torch.equal(probs, torch.tensor([[1.0, 0, 0, 0], [0, 1.0, 0, 0]]))

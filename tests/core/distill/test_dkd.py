@@ -1,0 +1,155 @@
+"""Decoupled KD: the loss against a hand computation, the paper's identity, the method."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tests.core.conftest import tiny_preset
+from workbench.core.data.batches import UNLABELED, Batch
+from workbench.core.distill import METHODS
+from workbench.core.distill.dkd import (TEACHER_LOGITS, decoupled_kl, dkd_loss,
+                                        dkd_objective)
+from workbench.core.engine.pipeline import run_experiment
+from workbench.core.errors import PresetError
+from workbench.core.runs.store import RunStore
+from workbench.core.stream.events import PhaseStarted, StepEnded
+
+
+@pytest.fixture(autouse=True)
+def _fast_synthetic(memoized_synthetic: None) -> None:
+    """Reuse the session's synthetic images."""
+
+
+def kl(p: list[float], q: list[float]) -> float:
+    return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)
+
+
+def softmax(values: list[float], temperature: float) -> list[float]:
+    exps = [math.exp(value / temperature) for value in values]
+    return [value / sum(exps) for value in exps]
+
+
+def by_hand(student: list[float], teacher: list[float], target: int,
+            temperature: float) -> tuple[float, float]:
+    """TCKD and NCKD of one row, in plain floats, following the paper's definitions."""
+    p_s, p_t = softmax(student, temperature), softmax(teacher, temperature)
+    tckd = kl([p_t[target], 1 - p_t[target]], [p_s[target], 1 - p_s[target]])
+    others = [index for index in range(len(student)) if index != target]
+    hat_s = [p_s[index] / (1 - p_s[target]) for index in others]
+    hat_t = [p_t[index] / (1 - p_t[target]) for index in others]
+    return tckd, kl(hat_t, hat_s)
+
+
+STUDENT = [[1.0, 2.0, 0.5, -1.0], [0.3, -0.2, 2.5, 0.0]]
+TEACHER = [[0.5, 3.0, -1.0, 1.0], [2.0, 0.1, 1.5, -0.5]]
+LABELS = [1, 0]
+
+
+def test_tckd_and_nckd_match_a_hand_computation_at_the_temperature() -> None:
+    temperature = 2.0
+    tckd, nckd = decoupled_kl(torch.tensor(STUDENT), torch.tensor(TEACHER),
+                              torch.tensor(LABELS), temperature)
+    for row in range(2):
+        expected = by_hand(STUDENT[row], TEACHER[row], LABELS[row], temperature)
+        assert tckd[row].item() == pytest.approx(expected[0], rel=1e-5)
+        assert nckd[row].item() == pytest.approx(expected[1], rel=1e-5)
+    at_one = by_hand(STUDENT[0], TEACHER[0], LABELS[0], 1.0)  # softening at T = 1 differs
+    assert tckd[0].item() != pytest.approx(at_one[0], rel=1e-2)
+
+
+def test_the_loss_weighs_ce_by_alpha_and_both_parts_by_their_weights_and_t_squared() -> None:
+    temperature, alpha, tckd_weight, nckd_weight = 2.0, 0.7, 1.5, 8.0
+    total, hard, soft = dkd_loss(torch.tensor(STUDENT), torch.tensor(TEACHER),
+                                 torch.tensor(LABELS), alpha, temperature, tckd_weight,
+                                 nckd_weight, fully_labeled=True)
+    parts = [by_hand(STUDENT[row], TEACHER[row], LABELS[row], temperature) for row in range(2)]
+    ce = sum(-math.log(softmax(STUDENT[row], 1.0)[LABELS[row]]) for row in range(2)) / 2
+    expected_soft = sum(tckd_weight * tckd + nckd_weight * nckd for tckd, nckd in parts) / 2
+    assert hard.item() == pytest.approx(ce, rel=1e-5)
+    assert soft.item() == pytest.approx(expected_soft, rel=1e-5)
+    assert total.item() == pytest.approx(alpha * ce + temperature ** 2 * expected_soft, rel=1e-5)
+
+
+def test_classical_kd_is_tckd_plus_one_minus_teacher_target_times_nckd() -> None:
+    """The paper's identity, row by row, on random logits."""
+    generator = torch.Generator().manual_seed(0)
+    student = torch.randn(16, 10, generator=generator) * 3
+    teacher = torch.randn(16, 10, generator=generator) * 3
+    targets = torch.randint(0, 10, (16,), generator=generator)
+    temperature = 3.0
+    tckd, nckd = decoupled_kl(student, teacher, targets, temperature)
+    teacher_probs = F.softmax(teacher / temperature, dim=1)
+    classical = F.kl_div(F.log_softmax(student / temperature, dim=1), teacher_probs,
+                         reduction="none").sum(1)
+    p_target = teacher_probs.gather(1, targets.unsqueeze(1)).squeeze(1)
+    assert torch.allclose(classical, tckd + (1 - p_target) * nckd, atol=1e-5)
+    _, _, soft = dkd_loss(student, teacher, targets, 1.0, temperature, 1.0, 1.0)
+    assert soft.item() >= classical.mean().item()  # equal weights overweight NCKD vs KD
+
+
+def test_alpha_zero_leaves_no_cross_entropy_gradient() -> None:
+    student = torch.tensor(STUDENT, requires_grad=True)
+    total, _, soft = dkd_loss(student, torch.tensor(TEACHER), torch.tensor(LABELS), 0.0, 2.0,
+                              1.0, 8.0)
+    total.backward()
+    only_kd = torch.tensor(STUDENT, requires_grad=True)
+    (4.0 * dkd_loss(only_kd, torch.tensor(TEACHER), torch.tensor(LABELS), 0.5, 2.0, 1.0,
+                    8.0)[2]).backward()
+    assert torch.allclose(student.grad, only_kd.grad)
+
+
+def test_a_confident_teacher_and_unlabeled_rows_give_finite_gradients() -> None:
+    student = torch.tensor(STUDENT, requires_grad=True)
+    teacher = torch.tensor([[0.0, 1e4, 0.0, 0.0], [2.0, 0.1, 1.5, -0.5]])
+    labels = torch.tensor([1, UNLABELED])
+    total, hard, _ = dkd_loss(student, teacher, labels, 0.5, 4.0, 1.0, 8.0)
+    total.backward()
+    assert torch.isfinite(total) and torch.isfinite(student.grad).all()
+    # the unlabeled row splits on the teacher's top class and adds no cross-entropy
+    assert hard.item() == pytest.approx(-math.log(softmax(STUDENT[0], 1.0)[1]), rel=1e-5)
+    tckd, _ = decoupled_kl(student.detach(), teacher, torch.tensor([1, 0]), 4.0)
+    _, _, soft = dkd_loss(student.detach(), teacher, labels, 0.5, 4.0, 1.0, 0.0)
+    assert soft.item() == pytest.approx(tckd.mean().item(), rel=1e-5)
+
+
+def test_warmup_ramps_the_kd_part_linearly_over_the_first_epochs() -> None:
+    batch = Batch(torch.zeros(2, 1), torch.tensor(LABELS), {TEACHER_LOGITS: torch.tensor(TEACHER)})
+    objective = dkd_objective(0.5, 2.0, 1.0, 8.0, warmup=2, steps_per_epoch=3)
+    ramps = []
+    for _ in range(7):
+        total, hard, soft = objective([torch.tensor(STUDENT)], batch)[0].values()
+        ramps.append((total - 0.5 * hard) / (4.0 * soft))
+    assert ramps == pytest.approx([0.5] * 3 + [1.0] * 4)
+
+
+def test_dkd_is_registered_with_validated_parameters() -> None:
+    params = {param.name: param for param in METHODS.get("dkd").params}
+    assert {name: params[name].default for name in params} == {
+        "alpha": 1.0, "temperature": 4.0, "tckd_weight": 1.0, "nckd_weight": 8.0, "warmup": 0}
+    preset = tiny_preset("distill.method=dkd", "distill.nckd_weight=2")
+    assert preset.to_dict()["distill"] == {"method": "dkd", "alpha": 0.5, "temperature": 4.0,
+                                           "tckd_weight": 1.0, "nckd_weight": 2.0, "warmup": 0}
+    with pytest.raises(PresetError) as raised:
+        tiny_preset("distill.method=dkd", "distill.nckd_weight=-1", "distill.peers=3")
+    assert {problem.path for problem in raised.value.problems} == {
+        "distill.nckd_weight", "distill.peers"}
+
+
+def test_dkd_trains_a_student_from_the_cached_teacher_outputs(tmp_path: Path) -> None:
+    preset = tiny_preset("distill.method=dkd")
+    events: list[Any] = []
+    store = RunStore(tmp_path / "runs", preset)
+    result = run_experiment(preset, callbacks=[events.append], recorder=store)
+    assert {"teacher", "student", "baseline"} <= set(result.summary["models"])
+    assert "cache" in [event.phase for event in events if isinstance(event, PhaseStarted)]
+    soft = [event.soft for event in events
+            if isinstance(event, StepEnded) and event.phase == "student"]
+    assert soft and all(value > 0 for value in soft)
+    student = torch.load(store.path / "ckpt" / "student.pt", weights_only=True)["state_dict"]
+    baseline = torch.load(store.path / "ckpt" / "baseline.pt", weights_only=True)["state_dict"]
+    assert not all(torch.equal(student[key], baseline[key]) for key in student)
