@@ -23,7 +23,7 @@ SCENARIOS = {
     "outputs only, alpha = 0 (fashion-label-scarce)": ("fashion-label-scarce",
                                                         ["distill.alpha=0.0"]),
 }
-DEFENSES = ["teacher_noise=1,3", "top_k=2"]
+DEFENSES = ["teacher_noise=2,8", "top_k=1"]
 METRIC_ORDER = ("agreement", "error_agreement", "kl_t1", "js_t1", "kl_high", "js_high",
                 "error_jaccard", "error_kappa", "sac_distance", "combined")
 
@@ -54,14 +54,39 @@ def auc_table(studies: dict[str, dict]) -> str:
     return "\n".join(rows)
 
 
+def any_direction(study: dict, evaluation: dict) -> float:
+    """The any-departure AUC, recomputed from the per-model metrics when a JSON from an
+    older version of the tool lacks it (same models, same core function)."""
+    if evaluation.get("any_direction_auc") is not None:
+        return evaluation["any_direction_auc"]
+    from workbench.core.lineage.evaluation import Measured, any_direction_auc
+
+    def models(source: dict, kind: str) -> list[Measured]:
+        return [Measured(m["seed"], m["accuracy"], m["metrics"]) for m in source["models"]
+                if m["kind"] == kind]
+
+    return any_direction_auc(models(evaluation, "distilled"),
+                             models(study["evaluations"][0], "independent"))
+
+
 def tradeoff_table(study: dict) -> str:
-    rows = ["| defense | student accuracy % | AUC (detector fitted on undefended students) | "
-            "AUC (detector refitted on defended students) |", "|---|---|---|---|"]
-    for row in study["tradeoff"]:
+    rows = ["| defense | student accuracy % | AUC, detector fitted on undefended students | "
+            "AUC, detector refitted on defended students | AUC, any departure from "
+            "independent models |", "|---|---|---|---|---|"]
+    for row, evaluation in zip(study["tradeoff"], study["evaluations"]):
         adapted = "-" if row["adapted_auc"] is None else f"{row['adapted_auc']:.3f}"
         rows.append(f"| {row['defense']} | {100 * row['student_accuracy']:.2f} | "
-                    f"{row['auc']:.3f} | {adapted} |")
+                    f"{row['auc']:.3f} | {adapted} | {any_direction(study, evaluation):.3f} |")
     return "\n".join(rows)
+
+
+def header(study: dict) -> str:
+    """How the models were made, read back from the study itself."""
+    seeds, overrides = study["seeds"], dict(o.split("=", 1) for o in study["overrides"])
+    return (f"{study['students']} distilled + {study['students']} independent students "
+            f"(seeds {seeds[0]}-{seeds[-1]}), {overrides.get('train.epochs', 'preset')} epochs "
+            f"each; probe: the {study['evaluations'][0]['probe_size']:,} Fashion-MNIST test "
+            "images; every model scored by a detector fitted without it (leave-one-out).")
 
 
 def main() -> None:
@@ -70,28 +95,32 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--part", choices=("auc", "defense", "all"), default="all")
+    parser.add_argument("--tables-only", action="store_true", help="rewrite the Markdown "
+                        "from the saved JSON results, training nothing")
     args = parser.parse_args()
     common = [f"train.epochs={args.epochs}", f"train.threads={args.threads}"]
     started = time.perf_counter()
     RESULTS.mkdir(exist_ok=True)
-    lines = [f"{args.students} distilled + {args.students} independent students per scenario "
-             f"(seeds 1000-{999 + args.students}), {args.epochs} epochs each, probe: the "
-             "10,000 Fashion-MNIST test images; every model scored by a detector fitted "
-             "without it (leave-one-out)."]
-    if args.part in ("auc", "all"):
-        studies = {label: evaluate(preset, common + extra, args.students, [])
-                   for label, (preset, extra) in SCENARIOS.items()}
-        (RESULTS / "detection.json").write_text(json.dumps(studies, indent=1), "utf-8")
-        lines += ["", auc_table(studies)]
-    if args.part in ("defense", "all"):
-        study = evaluate("fashion-kd", common, args.students, DEFENSES)
-        (RESULTS / "detection-defense.json").write_text(json.dumps(study, indent=1), "utf-8")
-        lines += ["", "Defenses (fashion-kd):", "", tradeoff_table(study)]
-    text = "\n".join(lines)
-    print(text)
-    print(f"\n{time.perf_counter() - started:.0f} s", file=sys.stderr)
-    name = "detection.md" if args.part == "all" else f"detection-{args.part}.md"
-    (RESULTS / name).write_text(text + "\n", encoding="utf-8")
+    for part, name in (("auc", "detection.json"), ("defense", "detection-defense.json")):
+        if args.part not in (part, "all"):
+            continue
+        saved = RESULTS / name
+        if args.tables_only:
+            result = json.loads(saved.read_text("utf-8"))
+        elif part == "auc":
+            result = {label: evaluate(preset, common + extra, args.students, [])
+                      for label, (preset, extra) in SCENARIOS.items()}
+        else:
+            result = evaluate("fashion-kd", common, args.students, DEFENSES)
+        saved.write_text(json.dumps(result, indent=1), "utf-8")
+        if part == "auc":
+            text = "\n\n".join([header(next(iter(result.values()))), auc_table(result)])
+        else:
+            text = "\n\n".join([header(result), "Defenses (fashion-kd):",
+                                 tradeoff_table(result)])
+        print(text + "\n")
+        (RESULTS / f"detection-{part}.md").write_text(text + "\n", encoding="utf-8")
+    print(f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
 if __name__ == "__main__":

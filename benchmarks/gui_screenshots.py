@@ -1,7 +1,11 @@
 """Regenerate the README screenshots: two synthetic-quick runs, then each tab.
 
-    Xvfb :99 -screen 0 1600x1000x24 &
-    DISPLAY=:99 python benchmarks/gui_screenshots.py assets/screenshots
+    xvfb-run -s "-screen 0 1600x1000x24" python benchmarks/gui_screenshots.py assets/screenshots
+    xvfb-run -s "-screen 0 1024x640x24" python benchmarks/gui_screenshots.py assets/screenshots \
+        --size 1024x640
+
+The window is shown at ``--size`` (default 1600x1000); other sizes than the default
+add ``-WxH`` to the file names.
 
 Runs go to a temporary run store, so the user's runs are untouched.
 """
@@ -13,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 
-def main(out: Path, dark: bool = False) -> int:
+def main(out: Path, dark: bool = False, size: str = "1600x1000") -> int:
     scratch = Path(tempfile.mkdtemp(prefix="wb-shots-"))
     for name in ("RUNS", "CACHE", "CONFIG"):
         os.environ[f"WORKBENCH_{name}_DIR"] = str(scratch / name.lower())
@@ -32,7 +36,8 @@ def main(out: Path, dark: bool = False) -> int:
 
     theme.apply_plot_theme(app)
     window = MainWindow(scratch / "runs")
-    window.resize(1440, 900)
+    width, height = (int(part) for part in size.split("x"))
+    window.resize(width, height)
     window.show()
     window.load_preset("synthetic-quick")
     runs = [(8.0, 0.3), (4.0, 0.5)]  # (temperature, alpha); the last one stays on screen
@@ -49,7 +54,7 @@ def main(out: Path, dark: bool = False) -> int:
 
     def finish() -> None:
         out.mkdir(parents=True, exist_ok=True)
-        suffix = "-dark" if dark else ""
+        suffix = ("-dark" if dark else "") + ("" if size == "1600x1000" else f"-{size}")
         window.curves.redraw(force=True)
         window.tabs.setCurrentIndex(0)
         app.processEvents()
@@ -71,5 +76,10 @@ def main(out: Path, dark: bool = False) -> int:
 
 if __name__ == "__main__":
     arguments = [arg for arg in sys.argv[1:] if arg != "--dark"]
+    chosen = "1600x1000"
+    if "--size" in arguments:
+        at = arguments.index("--size")
+        chosen = arguments[at + 1]
+        del arguments[at:at + 2]
     sys.exit(main(Path(arguments[0] if arguments else "assets/screenshots"),
-                  dark="--dark" in sys.argv))
+                  dark="--dark" in sys.argv, size=chosen))

@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except subprocess.CalledProcessError as error:
         failed = True
-        print(f"mutation: {Path(error.cmd[1]).name} {error.cmd[2]} failed (exit "
-              f"{error.returncode}); see {work / 'mutmut-run.log'}", file=sys.stderr)
+        print(f"mutation: mutmut failed (exit {error.returncode}); the copy and its "
+              f"mutmut-run.log are kept in {work}", file=sys.stderr)
         return 1
     finally:
         if not (args.keep or failed):
@@ -219,7 +219,7 @@ def _report(tree: Path, args: argparse.Namespace, mutants: list[dict], generated
         + (f" (random sample, seed {args.seed})" if sampled else ""),
         "",
         _count_line("all", mutants),
-        f"score {_percent(detected, total)}  (killed + timeout) / tested"
+        f"score = (killed + timeout) / tested = {_percent(detected, total)}"
         + (f"; 95% interval {_wilson(detected, total)}" if sampled else ""),
         "",
         "per file:",
@@ -280,9 +280,4 @@ def _mutmut_version() -> str:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["_collect"]:  # the form a run started before the split still calls
-        from _mutmut_steps import collect
-
-        collect()
-    else:
-        sys.exit(main())
+    sys.exit(main())

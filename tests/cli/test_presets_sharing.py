@@ -9,7 +9,6 @@ import pytest
 from tests.core.presets.share.bundle_helpers import (read_entries, snapshot, write_weighted_user_preset,
                                                write_zip)
 from workbench.cli.main import main
-from workbench.core.engine import teacher_cache
 from workbench.core.presets.library import user_presets_dir
 
 
@@ -29,7 +28,6 @@ def test_export_import_into_a_fresh_folder_reproduces_the_run(
 
     monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(tmp_path / "receiver-config"))
     monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "receiver-cache"))
-    teacher_cache.clear_memory_cache()
     assert main(["presets", "import", str(bundle)]) == 0
     assert "imported experiment 'mine'" in capsys.readouterr().out
     second = _run_json(capsys, "mine")

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from workbench.core.data import locate
-from workbench.core.engine import teacher_cache
 
 
 @pytest.fixture(autouse=True)
@@ -30,9 +29,7 @@ def isolated_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     monkeypatch.delenv("WORKBENCH_DATA_MIRROR", raising=False)
     # Debian's dataset packages may be installed here; tests must not find them.
     monkeypatch.setattr(locate, "DEBIAN_DATA_DIR", tmp_path / "wb-debian")
-    teacher_cache.clear_memory_cache()
     yield folders
-    teacher_cache.clear_memory_cache()
 
 
 # --- tiny end-to-end runs -------------------------------------------------------------
@@ -100,10 +97,8 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory,
         patch.setenv("WORKBENCH_CONFIG_DIR", str(base / "config"))
         patch.setenv("WORKBENCH_DATA", str(base / "data"))
         patch.setenv("WORKBENCH_RUNS_DIR", str(base / "runs"))
-        teacher_cache.clear_memory_cache()
         preset = tiny_preset()
         events: list[Any] = []
         store = RunStore(base / "runs", preset)
         result = run_experiment(preset, callbacks=[events.append], recorder=store)
-        teacher_cache.clear_memory_cache()
     return RecordedRun(preset, result, events, base / "runs")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.core.config.params import Param
+from workbench.core.distill import METHODS
 from workbench.core.distill.offline import KD_PARAMS
 from workbench.core.presets.schema import DATA_FIELDS, DISTILL_METHOD, TRAIN_FIELDS
 from workbench.gui.panels.param_form import SliderSpin, declared, make_control
@@ -48,8 +49,9 @@ def test_alpha_and_temperature_come_from_the_method_declaration(panel):
         assert controls[name].value() == param.default
     assert controls["alpha"].spin.minimum() == declared(KD_PARAMS, "alpha").minimum
     assert 0 < controls["temperature"].spin.minimum() <= 0.01  # T > 0 is exclusive
-    assert panel.settings()["distill"] == {"method": "offline",
-                                           **{p.name: p.default for p in KD_PARAMS}}
+    assert panel.settings()["distill"] == {"method": "offline",  # KD and defense params
+                                           **{p.name: p.default for p in
+                                              METHODS.get("offline").params}}
 
 
 def test_a_new_declaration_brings_its_own_bounds_and_default(qtbot):

@@ -58,8 +58,28 @@ def test_a_missing_dataset_gives_a_note_and_never_downloads(window, qtbot, train
     monkeypatch.setattr(mnist_family, "download_idx", no_network)
     monkeypatch.setenv("WORKBENCH_DATA", str(tmp_path / "nothing"))
     text = trained_teacher_preset.read_text().replace("dataset: synthetic,", "dataset: mnist,")
+    text = text.replace("trained_on: {dataset: synthetic}", "trained_on: {dataset: mnist}")
     trained_teacher_preset.write_text(text)
     window.load_preset(str(trained_teacher_preset))
     qtbot.waitUntil(lambda: window.preview.note.text().startswith("No preview"), timeout=30_000)
     assert "dataset 'mnist' not found" in window.preview.note.text()
     assert window.preview.plot.isHidden()
+
+
+def test_a_hard_sample_is_the_least_certain_and_the_legend_sits_above_the_bars(
+        window, qtbot, trained_teacher_preset):
+    from workbench.core.measure.soft_label_preview import softmax_at
+
+    with qtbot.waitSignal(window.preview.updated, timeout=30_000):
+        window.load_preset(str(trained_teacher_preset))
+    preview = window.preview
+    start = preview.index + 1
+    with qtbot.waitSignal(preview.updated, timeout=30_000):
+        qtbot.mouseClick(preview.hard_button, qtbot_left())
+    loader = preview._loader
+    chosen = _entropy(softmax_at(preview.sample.logits, 1.0))
+    others = [_entropy(softmax_at(loader.sample(start + k).logits, 1.0)) for k in range(256)]
+    assert chosen >= max(others) - 1e-9
+    assert preview.index == preview.sample.index  # "Another sample" goes on from here
+    assert preview.plot.getPlotItem().legend is None  # nothing drawn over the bars
+    assert "T = 1" in preview.legend.text() and preview.legend.isVisibleTo(preview)

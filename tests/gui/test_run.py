@@ -25,8 +25,17 @@ def test_clicking_run_completes_and_plots(window, qtbot, tiny_preset, isolated):
     assert window.curves.point_count("baseline:val_acc") == 2
     assert window.curves.teacher_line.isVisible()
     models = ["teacher", "student", "student-int8", "baseline"]
-    assert [window.compare.table.item(row, 0).text() for row in range(4)] == models
-    assert window.compare.point_count == 3
+    assert [window.compare.table.item(row, 1).text() for row in range(4)] == models
+    assert window.compare.table.isColumnHidden(0)  # the run column, for several runs only
+    assert window.compare.point_count == 4  # the int8 student is plotted too
+    summary = json.loads((run.path / "summary.json").read_text())
+    verdict = window.progress.verdict.text()
+    assert window.progress.verdict.isVisibleTo(window)
+    student, baseline = (summary["models"][m]["accuracy"] for m in ("student", "baseline"))
+    assert verdict.startswith(f"Distilled student {100 * student:.2f}%")
+    assert f"({100 * baseline:.2f}%)" in verdict and "see Compare" in verdict
+    window.progress.verdict.linkActivated.emit("compare")
+    assert window.tabs.currentWidget() is window.compare
     assert window.runs.table.rowCount() == 1
     assert window.progress.bar.value() == window.progress.bar.maximum()
     csv = window.compare.copy_csv()

@@ -38,7 +38,7 @@ def test_panels_follow_the_bridge_without_the_window_forwarding(window, qtbot):
     assert window.curves.point_count("student:val_acc") == 1
     assert window.progress.progress.done_steps == 3
     assert window.progress.label.text() == "Run completed"
-    assert [window.compare.table.item(row, 0).text()
+    assert [window.compare.table.item(row, 1).text()  # column 0 names the run
             for row in range(window.compare.table.rowCount())] == ["teacher", "student"]
     assert window.outcome.summary["run_id"] == "r1"
 

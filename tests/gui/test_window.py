@@ -11,7 +11,7 @@ from workbench.gui import dialogs
 def test_window_builds_with_a_runnable_default(window):
     window.load_startup_preset()
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
-        "Train", "Compare", "Runs"]
+        "Train", "Compare", "Runs", "Lineage", "Sweep"]
     settings = window.experiment.settings()
     # fashion-kd needs a trained teacher file; without it the window falls back.
     assert settings["name"] in ("fashion-kd", "synthetic-quick")
@@ -24,7 +24,8 @@ def test_panel_round_trips_settings(window, tiny_preset):
     window.experiment.set_temperature(7.5)
     window.experiment.epochs.setValue(3)
     settings = window.experiment.settings()
-    assert settings["distill"] == {"method": "offline", "alpha": 0.5, "temperature": 7.5}
+    assert settings["distill"] == {"method": "offline", "alpha": 0.5, "temperature": 7.5,
+                                   "teacher_noise": 0.0, "top_k": 0}
     assert settings["train"]["epochs"] == 3
     assert settings["student"] == "synthetic-mlp"  # library models stay named
     assert isinstance(settings["teacher"], dict)  # inline models stay inline

@@ -7,8 +7,11 @@ from __future__ import annotations
 import math
 import sys
 import time
-from typing import TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
+from workbench.core.measure.tables import machines, summary_rows, to_text
+from workbench.core.measure.verdict import verdict
 from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseProgress,
                                           PhaseStarted, RunEnded, RunPaused, RunStarted,
                                           StepEnded)
@@ -76,3 +79,17 @@ class ConsoleReporter:
             self.stream.write("\r" + " " * 100 + "\r")
         self.stream.write(text + "\n")
         self.stream.flush()
+
+
+def print_result(summary: Mapping[str, Any], stream: TextIO | None = None) -> None:
+    """The end of a headless run: the verdict line and the rows `workbench compare` prints."""
+    stream = stream or sys.stdout
+    rows = summary_rows(str(summary.get("run_id", "")), summary)
+    if not rows:
+        return
+    line = verdict(summary)
+    if line is not None:
+        print(line, file=stream)
+    print(to_text(rows), file=stream)
+    for machine in machines(rows):
+        print(f"machine: {machine}", file=stream)

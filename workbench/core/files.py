@@ -1,10 +1,14 @@
-"""Files written whole or not at all, and their digests.
+"""Files written whole or not at all, read without trusting them, and their digests.
 
 Every writer here follows one recipe: write a temporary file in the target's
 own folder (so the final rename never crosses file systems), flush and fsync
 it, then ``os.replace`` it over the target. A reader therefore sees the old
 file or the new one, never half of either; on any exception the temporary
 file is removed and the target is left exactly as it was.
+
+Files from users (presets, run folders, share bundles) are read with
+``read_capped``: opened without blocking (a named pipe would block forever),
+checked to be regular files and read up to a limit.
 """
 from __future__ import annotations
 
@@ -12,11 +16,13 @@ import hashlib
 import json
 import os
 import secrets
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any, Literal
 
+MiB = 1024 * 1024
 TEMP_SUFFIX = ".tmp"
 _NAME_TRIES = 100
 # O_BINARY stops Windows from turning "\n" into "\r\n" below Python's own io layer.
@@ -189,3 +195,81 @@ def sha256_file(path: Path | str) -> str:
     """Hex sha256 of a file's bytes, read in chunks (weights files can be large)."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class UnreadableFile(Exception):
+    """A file exists but cannot be used; the message is one line naming the file."""
+
+
+class FileTooLarge(UnreadableFile):
+    """A file over the caller's limit; ``size`` and ``limit`` in bytes."""
+
+    def __init__(self, path: Path, size: int, limit: int) -> None:
+        self.size, self.limit = size, limit
+        super().__init__(f"{path.name} is {size / MiB:.1f} MiB, over the {limit / MiB:g} MiB "
+                         "limit for this file")
+
+
+def open_regular(path: Path | str) -> IO[bytes]:
+    """``path`` opened for reading, only if it is a regular file; never blocks.
+
+    For readers that take a handle (``zipfile.ZipFile``) and may read a lot.
+
+    Raises:
+        FileNotFoundError: there is no such file (callers treat that as "absent").
+        UnreadableFile: anything else (a folder, a pipe, a device, no permission).
+    """
+    path = Path(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise UnreadableFile(f"{path.name} cannot be opened ({os_reason(error)})") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnreadableFile(f"{path.name} is {_kind(mode)}, not a file")
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def read_capped(path: Path | str, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    Raises:
+        FileNotFoundError: there is no such file (callers treat that as "absent").
+        UnreadableFile: anything else (a folder, a pipe, no permission, too big).
+    """
+    path = Path(path)
+    with open_regular(path) as handle:
+        try:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limit:
+                raise FileTooLarge(path, size, limit)
+            data = handle.read(limit + 1)
+        except OSError as error:
+            raise UnreadableFile(f"{path.name} cannot be read ({os_reason(error)})") from None
+    if len(data) > limit:  # it grew after fstat
+        raise FileTooLarge(path, len(data), limit)
+    return data
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "something else"
+
+
+def os_reason(error: OSError) -> str:
+    """The operating system's words for ``error`` ("No space left on device")."""
+    return error.strerror or str(error) or type(error).__name__

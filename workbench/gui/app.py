@@ -15,7 +15,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from workbench.core.errors import PresetError
-from workbench.core.paths import default_runs_dir
 from workbench.core.presets.load import load_experiment
 from workbench.core.stream.status import RunStatus, exit_code
 
@@ -30,9 +29,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--quit-after-run", action="store_true",
                         help="exit when the run ends, with its exit code")
     parser.add_argument("--dark", action="store_true",
-                        help="use a dark palette whatever the desktop's theme")
+                        help="use a dark palette whatever the desktop's theme (the View "
+                        "menu switches it and remembers the choice)")
     parser.add_argument("--runs-dir", type=Path, default=None,
-                        help="run store folder (default: WORKBENCH_RUNS_DIR or ./runs)")
+                        help="run store folder (default: WORKBENCH_RUNS_DIR, else the folder "
+                        "chosen in the Runs tab, else the user's data folder)")
     return parser.parse_args(list(argv))
 
 
@@ -68,14 +69,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Distill Workbench")
     app.setOrganizationName("distill-workbench")
 
-    from workbench.gui import theme
+    from workbench.gui import menus, settings, theme
     from workbench.gui.main_window import MainWindow
 
-    if args.dark:
-        app.setStyle("Fusion")
-        app.setPalette(theme.dark_palette())
-    theme.apply_plot_theme(app)
-    window = MainWindow(args.runs_dir or default_runs_dir())
+    if args.dark or menus.wants_dark():  # --dark, or View ▸ Dark mode last time
+        menus.apply_palette(app, True)
+    else:
+        theme.apply_plot_theme(app)  # the desktop's own palette
+    window = MainWindow(args.runs_dir or settings.runs_dir())
     if args.preset:
         if not window.load_preset(args.preset):
             window.load_startup_preset()

@@ -16,27 +16,32 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QMainW
                                QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from workbench.core.config.section import Section
-from workbench.core.errors import PresetError
+from workbench.core.engine.teacher_cache import TeacherLogitsCache
+from workbench.core.errors import PresetError, WorkbenchError
 from workbench.core.presets.library import list_presets
 from workbench.core.presets.load import load_experiment
 from workbench.core.presets.save import settings_from_preset, validate_settings
 from workbench.core.runs.history import find_trained_teacher
+from workbench.core.runs.resume import open_resume
+from workbench.core.runs.store import RunInfo, read_run
 from workbench.core.stream.events import RunEnded, RunStarted
 from workbench.core.stream.status import RunOutcome, RunStatus, exit_code
-from workbench.gui import dialogs, settings
+from workbench.gui import dialogs, menus, settings
 from workbench.gui.bridge import EventBridge
 from workbench.gui.panels.compare import ComparePanel
 from workbench.gui.panels.experiment import ExperimentPanel
+from workbench.gui.panels.lineage import LineagePanel
 from workbench.gui.panels.preview import PreviewPanel
 from workbench.gui.panels.progress import ProgressPanel
 from workbench.gui.panels.resources import ResourceStrip
 from workbench.gui.panels.runs import RunsPanel
 from workbench.gui.plots.live_curves import LiveCurves
 from workbench.gui.preset_actions import PresetActions
+from workbench.gui.release import release_freed_memory
 from workbench.gui.worker import RunWorker
 
 DEFAULT_PRESET, FALLBACK_PRESET = "fashion-kd", "synthetic-quick"
-TABS = ("Train", "Compare", "Runs")
+TABS = ("Train", "Compare", "Runs", "Lineage")
 
 
 class MainWindow(QMainWindow):
@@ -53,8 +58,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle("Distill Workbench")
         self.setAcceptDrops(True)
-        self.runs_dir = Path(runs_dir)
+        self.runs_dir = Path(runs_dir).resolve()
         self.worker: RunWorker | None = None
+        self.logits_cache = TeacherLogitsCache()  # teacher outputs, kept for the session
         self.bridge = EventBridge(parent=self)
         self.outcome = RunOutcome()  # the current run's end, as the stream told it
         self._rejected = False  # the current run was refused before it started
@@ -66,16 +72,19 @@ class MainWindow(QMainWindow):
         self.curves = LiveCurves()
         self.compare = ComparePanel()
         self.runs = RunsPanel(self.runs_dir)
+        self.lineage = LineagePanel(self.runs_dir)
         self.tabs = QTabWidget()
         self.resources = ResourceStrip()
         self.status_label = QLabel("Ready")
         self.presets = PresetActions(self.experiment.settings, self)
         self._build_layout()
         self._build_actions()
+        menus.add_menus(self)  # issue 18: Run ▸ Pause, View ▸ Dark mode
         self._connect()
         self.refresh_preset_list()
         self.compare.show_history(self.runs.runs)
         self._restore()
+        self._add_sweep()  # issue 14: Run ▸ Sweep… and the Sweep tab
 
     # --- construction ----------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -92,8 +101,8 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(400)
-        for widget, name in zip((self.curves, self.compare, self.runs), TABS):
+        scroll.setMinimumWidth(380)  # the panel and its scroll bar; the window fits 1024 px
+        for widget, name in zip((self.curves, self.compare, self.runs, self.lineage), TABS):
             self.tabs.addTab(widget, name)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -148,7 +157,11 @@ class MainWindow(QMainWindow):
         self.progress.run_requested.connect(self.start_run)
         self.progress.stop_requested.connect(self.stop_run)
         self.progress.pause_requested.connect(self.pause_run)
+        self.progress.compare_requested.connect(lambda: self.tabs.setCurrentWidget(self.compare))
         self.runs.runs_changed.connect(lambda: self.compare.show_history(self.runs.runs))
+        self.runs.compare_requested.connect(self.open_in_compare)
+        self.runs.folder_changed.connect(self._on_runs_folder_changed)
+        self.runs.resume_requested.connect(self.resume_run)
         self.tabs.currentChanged.connect(lambda index: settings.set_value("window/tab", index))
         self.curves.timer.timeout.connect(self.progress.refresh)
 
@@ -211,6 +224,9 @@ class MainWindow(QMainWindow):
 
     def _update_preview_teacher(self) -> None:
         """Preview the chosen teacher, or the same model as trained by an earlier run."""
+        if self.experiment.teacher_problem():
+            self.preview.refuse(self.experiment.teacher_problem())
+            return
         try:
             preset = validate_settings(self.experiment.settings())
         except PresetError:
@@ -242,16 +258,41 @@ class MainWindow(QMainWindow):
             dialogs.show_preset_error(self, error, "Cannot run")
             self.status_label.setText("The settings are not valid; see the dialog")
             return False
+        if self.experiment.teacher_problem():
+            dialogs.show_error(self, "Cannot run", [self.experiment.teacher_problem()])
+            return False
+        self._launch(RunWorker(preset, self.runs_dir, self.bridge, cache=self.logits_cache),
+                     f"Running {preset.name}…")
+        return True
+
+    def resume_run(self, info: RunInfo) -> bool:
+        """Continue a stopped or crashed run in its own folder (the Runs tab's Resume)."""
+        if self.running:
+            return False
+        try:
+            start = open_resume(info)
+        except PresetError as error:
+            dialogs.show_preset_error(self, error, "Cannot resume")
+            return False
+        except WorkbenchError as error:
+            dialogs.show_error(self, "Cannot resume", [str(error)])
+            return False
+        self._launch(RunWorker(start.preset, self.runs_dir, self.bridge, cache=self.logits_cache,
+                               resume=start),
+                     " ".join((f"Resuming {info.run_id}…", *start.notes)))
+        return True
+
+    def _launch(self, worker: RunWorker, line: str) -> None:
         self.outcome, self._rejected = RunOutcome(), False
-        self.worker = RunWorker(preset, self.runs_dir, self.bridge)
-        self.worker.rejected.connect(self._on_rejected)
-        self.worker.finished.connect(self._on_thread_finished)
+        self.worker = worker
+        worker.rejected.connect(self._on_rejected)
+        worker.finished.connect(self._on_thread_finished)
         self.curves.reset()
         self.progress.start()
-        self.status_label.setText(f"Running {preset.name}…")
+        self.experiment.set_running(True)
+        self.status_label.setText(line)
         self.tabs.setCurrentIndex(0)
-        self.worker.start()
-        return True
+        worker.start()
 
     def stop_run(self) -> None:
         if self.worker is not None:
@@ -284,6 +325,7 @@ class MainWindow(QMainWindow):
         worker.wait()  # run() has returned; this only joins the thread
         status = RunStatus.INVALID if self._rejected else self.outcome.status
         self.progress.set_running(False)
+        self.experiment.set_running(False)
         self.status_label.setText(self._end_line(status))
         if status == RunStatus.INVALID:
             self.progress.label.setText("Could not start; see the dialog")
@@ -292,6 +334,7 @@ class MainWindow(QMainWindow):
         if status == RunStatus.COMPLETED and self.preview.sample is None:
             self._update_preview_teacher()  # the run may have trained a teacher to preview
         worker.deleteLater()
+        release_freed_memory()  # the run thread's freed pages (issue 18: memory per run)
         self.run_finished.emit(status.value, exit_code(status))
 
     def _end_line(self, status: RunStatus) -> str:
@@ -300,6 +343,16 @@ class MainWindow(QMainWindow):
         message = {RunStatus.STOPPED: "stopped; saved as stopped",
                    RunStatus.FAILED: f"failed: {self.outcome.error}"}.get(status, status.value)
         return f"Run {self.outcome.summary.get('run_id', '')} {message}"
+
+    def open_in_compare(self, runs: list[RunInfo]) -> None:
+        """Past runs (several at once) in the Compare tab."""
+        if self.compare.show_runs(runs):
+            self.tabs.setCurrentWidget(self.compare)
+
+    def _on_runs_folder_changed(self, folder: Path) -> None:
+        self.runs_dir = Path(folder)
+        settings.remember_runs_dir(folder)
+        self.status_label.setText(f"Runs are kept in {folder}")
 
     # --- window -------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming
@@ -311,6 +364,8 @@ class MainWindow(QMainWindow):
                 return
             worker, self.worker = self.worker, None
             worker.stop_and_join()
+        self.lineage.stop_and_join()
+        self.sweep.stop()  # joins the sweep thread; unfinished cells resume later
         self.preview.pool.waitForDone()
         settings.set_value("window/geometry", self.saveGeometry())
         settings.set_value("window/tab", self.tabs.currentIndex())
@@ -326,3 +381,32 @@ class MainWindow(QMainWindow):
                 self.presets.import_file(Path(url.toLocalFile()))
                 event.acceptProposedAction()
                 return
+
+    # --- sweeps (issue 14) ----------------------------------------------------------------------
+    def _add_sweep(self) -> None:
+        from workbench.gui.panels.sweep import SweepPanel
+
+        self.sweep = SweepPanel()
+        self.tabs.addTab(self.sweep, "Sweep")
+        self.sweep.runs_clicked.connect(
+            lambda folders: self.open_in_compare([run for run in map(read_run, folders) if run]))
+        action = QAction("S&weep…", self)
+        action.triggered.connect(self.open_sweep_dialog)
+        run_menu = next(item.menu() for item in self.menuBar().actions() if item.text() == "&Run")
+        run_menu.addAction(action)
+
+    def open_sweep_dialog(self) -> None:
+        """Sweep the loaded preset (as saved; edits in the form are not part of it)."""
+        from workbench.gui.panels.sweep_dialog import SweepDialog
+
+        if self.sweep.running:
+            dialogs.show_error(self, "A sweep is running", ["stop it before starting another"])
+            return
+        dialog = SweepDialog(self._loaded_path or DEFAULT_PRESET, self)
+        dialog.accepted.connect(lambda: self._start_sweep(dialog))
+        dialog.open()
+
+    def _start_sweep(self, dialog: Any) -> None:
+        if dialog.plan is not None:
+            self.sweep.start(dialog.plan, self.runs_dir, dialog.jobs)
+            self.tabs.setCurrentWidget(self.sweep)

@@ -106,6 +106,8 @@ class PresetActions(QObject):
             dialogs.show_preset_error(self._view, error, "Cannot save")
             return None
         self.presets_changed.emit()
+        # The window now shows the saved preset (its name, not the one edited before).
+        self.preset_loaded.emit(settings_from_preset(load_experiment(path)), str(path))
         self.message.emit(f"Saved preset {name} to {path}")
         return path
 

@@ -1,9 +1,12 @@
 """What the app remembers between sessions (QSettings), with a version for migrations."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from workbench.core.paths import user_runs_dir
 
 ORGANIZATION = "distill-workbench"
 APPLICATION = "workbench"
@@ -43,3 +46,17 @@ def last_export() -> tuple[str, str]:
 def remember_export(folder: str, fmt: str) -> None:
     set_value("export/folder", folder)
     set_value("export/format", fmt)
+
+
+def runs_dir() -> Path:
+    """Where the app keeps runs when no ``--runs-dir`` is given: ``WORKBENCH_RUNS_DIR``, else
+    the folder chosen in the Runs tab, else the user's data folder (never the folder the
+    app happened to be launched from)."""
+    if os.environ.get("WORKBENCH_RUNS_DIR"):
+        return user_runs_dir()
+    chosen = str(value("paths/runs_dir", "") or "")
+    return Path(chosen) if chosen else user_runs_dir()
+
+
+def remember_runs_dir(folder: Path) -> None:
+    set_value("paths/runs_dir", str(folder))

@@ -39,3 +39,14 @@ def test_top_k_keeps_the_k_best_renormalised_at_every_temperature() -> None:
 def test_top_1_is_the_teachers_hard_label() -> None:
     probs = soft_targets(hide_outputs(LOGITS, top_k=1), 4.0).probs
     assert torch.equal(probs, torch.tensor([[1.0, 0, 0, 0], [0, 1.0, 0, 0]]))
+
+
+def test_the_offline_method_declares_both_defenses_off_by_default() -> None:
+    from workbench.core.distill import METHODS
+    from workbench.core.presets import load_experiment
+
+    declared = {param.name: param.default for param in METHODS.get("offline").params}
+    assert declared["teacher_noise"] == 0.0 and declared["top_k"] == 0
+    preset = load_experiment("fashion-kd", ["distill.teacher_noise=2", "distill.top_k=3"])
+    assert (preset.distill.teacher_noise, preset.distill.top_k) == (2.0, 3)
+    assert hide_outputs(LOGITS, 0.0, 0) is LOGITS

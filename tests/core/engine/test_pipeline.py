@@ -75,11 +75,11 @@ def test_label_scarce_baseline_gets_the_students_step_budget(
     fitted: dict[str, dict[str, int]] = {}
     original = context.fit
 
-    def spy(spec, phases, models, objective, train_set, val, hooks):
+    def spy(spec, phases, models, objective, train_set, *rest):
         labels = train_set.labels[train_set.rows]
         for phase in phases:
             fitted[phase] = {"rows": len(train_set), "labeled": int((labels >= 0).sum())}
-        return original(spec, phases, models, objective, train_set, val, hooks)
+        return original(spec, phases, models, objective, train_set, *rest)
 
     monkeypatch.setattr(context, "fit", spy)
     events: list[Any] = []

@@ -22,35 +22,38 @@ def cache_origin(events: list[Any]) -> tuple[str, str]:
     return ended.metrics["origin"], ended.metrics["key"]
 
 
-def run_and_get_origin() -> tuple[str, str]:
+def run_and_get_origin(cache: teacher_cache.TeacherLogitsCache | None = None
+                       ) -> tuple[str, str]:
     events: list[Any] = []
     run_experiment(tiny_preset("train.epochs=1", "train.baseline=false"),
-                   callbacks=[events.append])
+                   callbacks=[events.append], cache=cache)
     return cache_origin(events)
 
 
 def test_a_second_run_reuses_the_teacher_logits(isolated_folders: dict[str, Path]) -> None:
-    first, key = run_and_get_origin()
+    session = teacher_cache.TeacherLogitsCache()
+    first, key = run_and_get_origin(session)
     assert first == "computed"
     cached = isolated_folders["cache"] / "teacher-logits" / f"{key}.pt"
     assert cached.is_file()
-    assert run_and_get_origin() == ("memory", key)
-    teacher_cache.clear_memory_cache()
-    assert run_and_get_origin() == ("disk", key)
+    assert run_and_get_origin(session) == ("memory", key)
+    assert run_and_get_origin(teacher_cache.TeacherLogitsCache()) == ("disk", key)
+    assert run_and_get_origin() == ("disk", key)  # no memory cache: the disk only
 
 
 def test_memory_disk_and_recompute_paths(tmp_path: Path) -> None:
     torch.manual_seed(0)
     teacher = nn.Linear(4, 3)
     train, test = torch.randn(10, 4), torch.randn(5, 4)
-    first = teacher_cache.teacher_logits(teacher, train, test, "k1", tmp_path)
+    memory = teacher_cache.TeacherLogitsCache()
+    first = teacher_cache.teacher_logits(teacher, train, test, "k1", tmp_path, memory=memory)
     assert first[2] == "computed"
     torch.testing.assert_close(first[0], teacher(train).detach())
     assert teacher_cache.cache_path("k1", tmp_path).is_file()
-    second = teacher_cache.teacher_logits(teacher, train, test, "k1", tmp_path)
+    second = teacher_cache.teacher_logits(teacher, train, test, "k1", tmp_path, memory=memory)
     assert second[2] == "memory" and torch.equal(second[0], first[0])
-    teacher_cache.clear_memory_cache()
-    third = teacher_cache.teacher_logits(teacher, train, test, "k1", tmp_path)
+    third = teacher_cache.teacher_logits(teacher, train, test, "k1", tmp_path,
+                                         memory=teacher_cache.TeacherLogitsCache())
     assert third[2] == "disk" and torch.equal(third[1], first[1])
 
 
@@ -61,7 +64,6 @@ def test_a_corrupt_or_mismatched_cache_file_is_recomputed(tmp_path: Path) -> Non
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a torch file")
     assert teacher_cache.teacher_logits(teacher, train, test, "k2", tmp_path)[2] == "computed"
-    teacher_cache.clear_memory_cache()
     # the file now holds 10 rows; asking for 12 must not return the stale ones
     more = torch.randn(12, 4)
     logits, _, origin = teacher_cache.teacher_logits(teacher, more, test, "k2", tmp_path)
@@ -120,7 +122,7 @@ def test_a_readable_but_wrong_cache_is_recomputed_and_replaced(tmp_path: Path,
     torch.testing.assert_close(logits, teacher(train).detach())
     [note] = notes
     assert str(path) in note and reason in note
-    teacher_cache.clear_memory_cache()  # the file was replaced: the next run reads it
+    # the file was replaced: the next run reads it
     again = teacher_cache.teacher_logits(teacher, train, test, "bad", tmp_path,
                                          on_note=notes.append)
     assert again[2] == "disk" and torch.equal(again[1], test_logits) and len(notes) == 1
@@ -143,7 +145,6 @@ def test_a_run_records_why_it_recomputed_the_cache(isolated_folders: dict[str, P
     path = isolated_folders["cache"] / "teacher-logits" / f"{key}.pt"
     stored = torch.load(path, weights_only=True)
     torch.save({"train": stored["train"][:, :3], "test": stored["test"]}, path)
-    teacher_cache.clear_memory_cache()
     events: list[Any] = []
     run_experiment(tiny_preset("train.epochs=1", "train.baseline=false"),
                    callbacks=[events.append])
@@ -152,3 +153,12 @@ def test_a_run_records_why_it_recomputed_the_cache(isolated_folders: dict[str, P
     assert ended.metrics["origin"] == "computed"
     assert "expected (" in ended.metrics["note"] and str(path) in ended.metrics["note"]
     assert torch.load(path, weights_only=True)["train"].shape == stored["train"].shape
+
+
+def test_the_memory_cache_keeps_only_the_newest_entries() -> None:
+    memory = teacher_cache.TeacherLogitsCache(size=2)
+    for key in ("a", "b"):
+        memory.put(key, torch.full((1,), ord(key)), torch.zeros(1))
+    assert memory.get("a") is not None  # "a" is now the newest
+    memory.put("c", torch.zeros(1), torch.zeros(1))
+    assert memory.get("b") is None and memory.get("a") is not None and memory.get("c") is not None

@@ -9,7 +9,8 @@ import pytest
 from workbench.core.lineage.calibration import (fit_calibration, held_out_scores,
                                                 usable_metrics)
 from workbench.core.lineage.detection import judge
-from workbench.core.lineage.evaluation import Measured, areas, score_defended, score_held_out
+from workbench.core.lineage.evaluation import (Measured, any_direction_auc, areas,
+                                               score_defended, score_held_out)
 from workbench.core.lineage.metrics import METRIC_NAMES
 from workbench.core.lineage.probe import LineageError
 from workbench.core.lineage.roc import roc_auc, roc_curve
@@ -122,3 +123,8 @@ def test_leave_one_out_auc_separates_and_defense_lowers_it() -> None:
     hidden = measured("h", 6, 0.30)  # the defense made them look independent
     metrics, scored = score_defended(hidden, distilled, independent)
     assert areas(metrics, scored)[0]["combined"] < 0.9
+    assert any_direction_auc(hidden, independent) < 0.9
+    overshoot = measured("o", 6, 0.60)  # pushed past the independents, the other way
+    metrics, scored = score_defended(overshoot, distilled, independent)
+    assert areas(metrics, scored)[0]["combined"] == 0.0  # the learned direction is fooled
+    assert any_direction_auc(overshoot, independent) == 1.0  # "unlike independents" is not

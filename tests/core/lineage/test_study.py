@@ -47,3 +47,5 @@ def test_heavy_teacher_noise_hides_the_students_and_costs_accuracy(lineage, tmp_
         [m.metrics for m in plain.models if m.kind == "independent"]
     row = study.to_dict()["tradeoff"][1]
     assert row["defense"] == "distill.teacher_noise=50" and row["auc"] == noisy.auc["combined"]
+    text = format_study(study)
+    assert "AUC (detector refitted)" in text and "distill.teacher_noise=50" in text

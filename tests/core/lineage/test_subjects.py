@@ -1,6 +1,7 @@
 """Resolving what detection compares: runs, files, recorded outputs, and clear refusals."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,9 @@ def test_a_torchscript_file_is_asked_about_the_probe_like_any_model(tmp_path: Pa
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 3)).eval()
     path = tmp_path / "api-model.pt"
-    torch.jit.trace(model, torch.zeros(1, 1, 28, 28)).save(str(path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit: still what users ship
+        torch.jit.trace(model, torch.zeros(1, 1, 28, 28)).save(str(path))
     subject = resolve_subject(str(path), "suspect", tmp_path)
     probe = Probe("synthetic", torch.randn(5, 1, 28, 28), torch.zeros(5, dtype=torch.long), 3)
     with torch.inference_mode():

@@ -146,4 +146,5 @@ def test_summary_holds_every_model_and_the_ratios(tiny_run: RecordedRun) -> None
         ratios(summary["models"])
     assert summary["dataset"] == {"name": "synthetic", "source": "procedural (seed 0)",
                                   "train": 1000, "val": 200, "labeled": 1000, "test": 2000}
-    assert summary["distill"] == {"method": "offline", "alpha": 0.5, "temperature": 4.0}
+    assert summary["distill"] == {"method": "offline", "alpha": 0.5, "temperature": 4.0,
+                                  "teacher_noise": 0.0, "top_k": 0}

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.measure.export import FORMATS, export_model, predictions_match
+from workbench.core.measure.export import (FORMATS, export_model, export_target,
+                                           predictions_match)
 from workbench.core.paths import default_runs_dir
 from workbench.core.runs.store import UNREADABLE, find_run
 from workbench.core.models.saved import load_checkpoint, load_torchscript, run_checkpoints
@@ -21,7 +22,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--model", default="student",
                         help="which checkpoint of the run (default: student)")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="PATH",
-                        help="file to write")
+                        help="file to write; an existing folder gets RUN-MODEL.pt (.onnx)")
     parser.add_argument("--runs-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.set_defaults(handler=export_command)
@@ -51,7 +52,8 @@ def export_command(args: argparse.Namespace) -> int:
     loaded = load_checkpoint(checkpoint, args.model)
     assert loaded.input_shape is not None
     meta = {**loaded.meta, "model": args.model, "source": str(checkpoint)}
-    path = export_model(loaded.model, args.fmt, args.output, loaded.input_shape, meta)
+    target = export_target(args.output, info.run_id, args.model, args.fmt)
+    path = export_model(loaded.model, args.fmt, target, loaded.input_shape, meta)
     result = {"path": str(path), "format": args.fmt, "model": args.model, "run_id": info.run_id,
               "file_bytes": path.stat().st_size, "checkpoint_bytes": checkpoint.stat().st_size,
               "input_shape": list(loaded.input_shape), "verified": None}

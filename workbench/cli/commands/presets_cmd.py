@@ -99,7 +99,8 @@ def _register_sharing(actions: Any) -> None:
                                 "optionally their weights as one share file")
     export.add_argument("preset", metavar="NAME", help="experiment preset name or path")
     export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
-                        help="bundle file to write, e.g. mine.wbpreset")
+                        help="bundle file to write, e.g. mine.wbpreset; an existing folder "
+                        "gets NAME.wbpreset")
     export.add_argument("--with-weights", action="store_true",
                         help="include the model presets' weights")
     export.add_argument("--replace", action="store_true", help="overwrite FILE if it exists")

@@ -8,12 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.console import ConsoleReporter
+from workbench.cli.console import ConsoleReporter, print_result
 from workbench.core.engine.pipeline import run_experiment
+from workbench.core.engine.teacher_cache import TeacherLogitsCache
 from workbench.core.errors import RunFailed, WorkbenchError
 from workbench.core.paths import default_runs_dir
 from workbench.core.presets import load_experiment
-from workbench.core.runs.store import RunStore
+from workbench.core.presets.experiment import ExperimentPreset
+from workbench.core.runs.disk import check_runs_folder
+from workbench.core.runs.resume import open_resume
+from workbench.core.runs.store import RunStore, find_run
 from workbench.core.stream.control import RunControl
 from workbench.core.stream.status import RunOutcome, RunStatus, exit_code
 
@@ -24,8 +28,8 @@ def register(commands: Any) -> None:
     parser = commands.add_parser("run", help="run an experiment preset headless",
                                  description="Run every phase of an experiment preset: teacher, "
                                  "cached teacher outputs, distilled student, baseline, comparison.")
-    parser.add_argument("preset", help="experiment preset name (see `workbench presets list`) "
-                        "or path to a .yaml file")
+    parser.add_argument("preset", nargs="?", help="experiment preset name (see `workbench "
+                        "presets list`) or path to a .yaml file")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override a preset field, e.g. "
                         "--set distill.alpha=0.3 (repeatable)")
@@ -33,6 +37,9 @@ def register(commands: Any) -> None:
                         help="where run folders go (default: ./runs or $WORKBENCH_RUNS_DIR)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object with the results on stdout at the end")
+    parser.add_argument("--resume", metavar="RUN", default=None,
+                        help="continue a stopped or crashed run (its folder or id) from its "
+                        "last finished epoch, in the same folder, with its own preset")
     parser.set_defaults(handler=run)
 
 
@@ -48,18 +55,53 @@ def json_result(status: RunStatus, run_dir: Path | None, summary: dict[str, Any]
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.resume is not None:
+        return _resume(args)
+    if args.preset is None:
+        return _bad_input(args, WorkbenchError("give a preset to run, or --resume RUN"))
     try:
         preset = load_experiment(args.preset, args.overrides)
     except WorkbenchError as error:
         return _bad_input(args, error)
     for note in preset.notes:
         print(f"note: {note}", file=sys.stderr)
-    store = RunStore(args.runs_dir or default_runs_dir(), preset)
+    runs_dir = args.runs_dir or default_runs_dir()
+    try:
+        check_runs_folder(runs_dir)  # a read-only or full runs folder: refused before the run
+    except WorkbenchError as error:
+        return _bad_input(args, error)
+    return _run_and_report(args, preset, RunStore(runs_dir, preset))
+
+
+def _resume(args: argparse.Namespace) -> int:
+    """``--resume RUN``: the run's own preset and state, recorded into its own folder."""
+    if args.preset is not None or args.overrides:
+        return _bad_input(args, WorkbenchError(
+            "--resume continues a run with the preset it was started with: "
+            "give no PRESET and no --set"))
+    runs_dir = args.runs_dir or default_runs_dir()
+    try:
+        info = find_run(runs_dir, args.resume)
+        if info is None:
+            raise WorkbenchError(f"{args.resume}: no such run in {runs_dir} "
+                                 "(give its folder, its id or a unique start of it)")
+        check_runs_folder(info.path.parent)
+        start = open_resume(info)
+    except WorkbenchError as error:
+        return _bad_input(args, error)
+    for note in start.notes + start.preset.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"resuming {info.path}", file=sys.stderr)
+    return _run_and_report(args, start.preset, start.store, start.state)
+
+
+def _run_and_report(args: argparse.Namespace, preset: ExperimentPreset, store: RunStore,
+                    resume_state: dict[str, Any] | None = None) -> int:
     control, outcome = RunControl(), RunOutcome()
     previous, failure = _install_interrupt(control), None
     try:
         run_experiment(preset, callbacks=[ConsoleReporter(), outcome], control=control,
-                       recorder=store)
+                       recorder=store, cache=TeacherLogitsCache(), resume_state=resume_state)
     except RunFailed as error:  # the stream's RunEnded carries the summary and the message
         print(f"error: run failed: {error}", file=sys.stderr)
         failure = str(error)
@@ -67,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         return _bad_input(args, error)
     finally:
         signal.signal(signal.SIGINT, previous)
+    if not args.json:
+        print_result(outcome.summary)  # the verdict and the `workbench compare` rows
     print(f"run folder: {store.path}", file=sys.stderr)
     _emit_json(args, json_result(outcome.status, store.path, outcome.summary,
                                  outcome.error or failure))

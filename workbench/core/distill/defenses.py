@@ -21,17 +21,16 @@ CHUNK = 1024  # rows per seeded block: image i's noise depends on i alone, not o
 
 
 def hide_outputs(teacher_logits: torch.Tensor, noise: float = 0.0,
-                 top_k: int | None = None) -> torch.Tensor:
-    """``teacher_logits`` with noise added (first), then only the top k classes kept.
-
-    Returns the input itself when neither defense is on.
-    """
-    if noise <= 0.0 and (top_k is None or top_k >= teacher_logits.shape[1]):
+                 top_k: int = 0) -> torch.Tensor:
+    """``teacher_logits`` with noise added (first), then only the top k classes kept
+    (``top_k`` 0 keeps all). Returns the input itself when neither defense is on."""
+    keep_all = top_k <= 0 or top_k >= teacher_logits.shape[1]
+    if noise <= 0.0 and keep_all:
         return teacher_logits
     logits = teacher_logits.float()
     if noise > 0.0:
         logits = logits + noise * image_noise(logits.shape[0], logits.shape[1]).to(logits.device)
-    if top_k is not None and top_k < logits.shape[1]:
+    if not keep_all:
         kept = logits.topk(top_k, dim=1).indices
         floor = logits.max(dim=1, keepdim=True).values + DROPPED
         logits = floor.expand_as(logits).clone().scatter(1, kept, logits.gather(1, kept))

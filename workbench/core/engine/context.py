@@ -16,8 +16,12 @@ from workbench.core.data.prepare import PreparedData
 from workbench.core.data.batches import TrainSet, natural_steps
 from workbench.core.distill.losses import soft_targets
 from workbench.core.distill.step_loss import Objective, cross_entropy_objective
-from workbench.core.engine.loop import FitResult, Hooks, PhaseSpec, fit, predict
+from workbench.core.engine.loop import (FitResult, Hooks, LoopState, PhaseSpec, end_phase, fit,
+                                        predict, steps_for)
+from workbench.core.engine.resume import FitPlan, ResumeJournal, put_back
 from workbench.core.engine.run_random import RunRandom
+from workbench.core.engine.teacher_cache import TeacherLogitsCache
+from workbench.core.stream.events import PhaseStarted
 from workbench.core.models import build_model
 from workbench.core.presets.experiment import ExperimentPreset
 from workbench.core.presets.model import ModelPreset
@@ -33,6 +37,10 @@ class Recorder(Protocol):
 
     def save_checkpoint(self, name: str, model: nn.Module, meta: dict[str, Any]) -> None: ...
 
+    def save_resume_state(self, state: dict[str, Any]) -> None: ...
+
+    def discard_resume_state(self) -> None: ...
+
 
 @dataclass
 class RunContext:
@@ -46,10 +54,14 @@ class RunContext:
     teacher_logits: torch.Tensor | None = None
     teacher_test_logits: torch.Tensor | None = None
     fits: dict[str, FitResult] = field(default_factory=dict)
+    logits_cache: TeacherLogitsCache | None = None  # the caller's, kept across its runs
+    resume_state: dict[str, Any] | None = None  # a stopped run's state, to continue it
     random: RunRandom = field(init=False)
+    journal: ResumeJournal = field(init=False)
 
     def __post_init__(self) -> None:
         self.random = RunRandom(self.device, self.preset.train.seed)
+        self.journal = ResumeJournal(self.recorder, self.resume_state)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -96,12 +108,40 @@ class RunContext:
         """Fit ``models`` together (one loop; model i reports as ``phases[i]``).
 
         Dropout draws continue the run's random stream; each result is kept in ``fits``.
+        Every epoch end is saved for a resume; a resumed run puts back the fits that
+        had finished and continues the one that was interrupted (see resume.py).
         """
         spec = PhaseSpec(recipe or self.preset.train, self.preset.train.seed, steps_per_epoch,
                          augment)
+        plan = self.journal.plan(phases)
+        if plan.finished is not None:
+            self._put_back(plan, spec, phases, models, train_set)
+            return
+        if plan.random is not None:
+            self.random.restore(plan.random)
+
+        def saved(loop: LoopState) -> None:
+            self.journal.epoch_ended(plan, phases, loop, self.random.live_states())
+
         val = (self.data.val_inputs, self.data.val_labels)
         with self.random.continued():
-            results = fit(spec, phases, models, objective, train_set, val, self.hooks)
+            results = fit(spec, phases, models, objective, train_set, val, self.hooks,
+                          plan.resume, saved)
+            after = self.random.live_states()
+        self.journal.fit_ended(plan, phases, models, results, after)
+        self.fits.update(zip(phases, results))
+
+    def _put_back(self, plan: FitPlan, spec: PhaseSpec, phases: Sequence[str],
+                  models: Sequence[nn.Module], train_set: TrainSet) -> None:
+        """A fit that finished before the run was resumed: its weights, not its training."""
+        assert plan.finished is not None
+        results = put_back(plan.finished, models)
+        self.random.restore(plan.finished["random"])
+        steps = steps_for(spec, train_set)
+        for phase, result in zip(phases, results):
+            self.hooks.emit(PhaseStarted(phase, spec.recipe.epochs, steps))
+            end_phase(self.hooks, phase, result.seconds, best_val_acc=result.best_val_acc,
+                      best_epoch=result.best_epoch, resumed="finished before the resume")
         self.fits.update(zip(phases, results))
 
     def fit_labels_only(self, phase: str, model: nn.Module) -> None:

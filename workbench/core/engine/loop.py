@@ -9,6 +9,10 @@ No global state: everything a step needs is passed in, so several loops can run
 in separate threads (the desktop app) or processes (DDP). The batch order and flips
 come from the loop's own generator; dropout draws from torch's default one, which
 ``RunContext.fit`` swaps for the run's own stream (see run_random.py).
+
+A fit can be saved at every epoch end (``on_epoch`` gets a ``LoopState``) and
+continued from such a state: the same batches, flips and updates follow, so a
+resumed fit ends with the weights an uninterrupted one would have had.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -53,6 +58,37 @@ class FitResult:
     seconds: float = 0.0
 
 
+def result_to_dict(result: FitResult) -> dict[str, Any]:
+    """Plain values only, so a saved state loads with ``torch.load(weights_only=True)``."""
+    return {"history": [dict(row) for row in result.history], "best_val_acc": result.best_val_acc,
+            "best_epoch": result.best_epoch, "seconds": result.seconds}
+
+
+def result_from_dict(values: dict[str, Any]) -> FitResult:
+    return FitResult([dict(row) for row in values["history"]], values["best_val_acc"],
+                     values["best_epoch"], float(values["seconds"]))
+
+
+@dataclass(frozen=True)
+class LoopState:
+    """A fit at the end of an epoch: everything needed to continue it exactly.
+
+    Attributes:
+        epoch, step: the last finished epoch and the optimizer steps so far.
+        models, optimizers, schedules: one ``state_dict`` per model (schedule None if constant).
+        generator: the batch-order and flip generator's state.
+        results: each model's ``FitResult`` as plain values (history, best epoch).
+    """
+
+    epoch: int
+    step: int
+    models: list[dict[str, Any]]
+    optimizers: list[dict[str, Any]]
+    schedules: list[dict[str, Any] | None]
+    generator: torch.Tensor
+    results: list[dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Hooks:
     """How a loop talks to the outside: events out, stop/pause in."""
@@ -83,8 +119,13 @@ def steps_for(spec: PhaseSpec, train_set: TrainSet) -> int:
 
 def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
         objective: Objective, train_set: TrainSet, val: Validation | None,
-        hooks: Hooks) -> list[FitResult]:
+        hooks: Hooks, resume: LoopState | None = None,
+        on_epoch: Callable[[LoopState], None] | None = None) -> list[FitResult]:
     """Train ``models`` in place on the same batches; model i reports as ``phases[i]``.
+
+    ``resume`` continues a fit saved by ``on_epoch``, which is called at every
+    epoch end before that epoch's ``EpochEnded`` is emitted (so an epoch that was
+    reported was also saved).
 
     Raises:
         RunFailed: a model's loss became NaN or infinite.
@@ -97,10 +138,13 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
     learners = [_learner(phase, model, recipe, recipe.epochs * steps)
                 for phase, model in zip(phases, models)]
     generator = torch.Generator().manual_seed(spec.seed)
+    first_epoch, step = 1, 0
+    if resume is not None:
+        first_epoch, step = _restore(resume, learners, generator)
     for learner in learners:
         hooks.emit(PhaseStarted(learner.phase, recipe.epochs, steps))
-    started, step = time.perf_counter(), 0
-    for epoch in range(1, recipe.epochs + 1):
+    started = time.perf_counter()
+    for epoch in range(first_epoch, recipe.epochs + 1):
         for learner in learners:
             learner.model.train()
             learner.loss_sum, learner.hits = 0.0, TrainHits()
@@ -116,11 +160,11 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
                 _report_step(hooks, spec, learner, epoch, step, loss)
                 learner.hits.add(own_logits, batch.labels)
             hooks.checkpoint()
-        for learner in learners:
-            metrics = {"train_loss": learner.loss_sum / steps,
-                       "lr": learner.optimizer.param_groups[0]["lr"]}
-            end_epoch(hooks, learner.phase, epoch, learner.model, learner.result, metrics,
-                      *learner.hits.counts(), val)
+        ended = [_epoch_metrics(learner, epoch, steps, val) for learner in learners]
+        if on_epoch is not None:
+            on_epoch(_snapshot(learners, epoch, step, generator))
+        for learner, metrics in zip(learners, ended):
+            hooks.emit(EpochEnded(learner.phase, epoch, metrics))
     seconds = time.perf_counter() - started
     for learner in learners:
         learner.result.seconds = seconds
@@ -132,6 +176,41 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
 def _learner(phase: str, model: nn.Module, recipe: Section, total_steps: int) -> _Learner:
     optimizer = build_optimizer(model, recipe)
     return _Learner(phase, model, optimizer, build_schedule(optimizer, recipe, total_steps))
+
+
+def _restore(state: LoopState, learners: Sequence[_Learner],
+             generator: torch.Generator) -> tuple[int, int]:
+    """Put a saved fit back in place; returns (first epoch to run, steps so far)."""
+    if len(state.models) != len(learners):
+        raise ValueError(f"a saved fit of {len(state.models)} models cannot continue "
+                         f"a fit of {len(learners)}")
+    for learner, model, optimizer, schedule, result in zip(
+            learners, state.models, state.optimizers, state.schedules, state.results):
+        learner.model.load_state_dict(model)
+        learner.optimizer.load_state_dict(optimizer)
+        if learner.schedule is not None and schedule is not None:
+            learner.schedule.load_state_dict(schedule)
+        learner.result = result_from_dict(result)
+    generator.set_state(state.generator)
+    return state.epoch + 1, state.step
+
+
+def _snapshot(learners: Sequence[_Learner], epoch: int, step: int,
+              generator: torch.Generator) -> LoopState:
+    return LoopState(epoch, step, [learner.model.state_dict() for learner in learners],
+                     [learner.optimizer.state_dict() for learner in learners],
+                     [None if learner.schedule is None else learner.schedule.state_dict()
+                      for learner in learners],
+                     generator.get_state(), [result_to_dict(learner.result)
+                                             for learner in learners])
+
+
+def _epoch_metrics(learner: _Learner, epoch: int, steps: int,
+                   val: Validation | None) -> dict[str, float]:
+    metrics = {"train_loss": learner.loss_sum / steps,
+               "lr": learner.optimizer.param_groups[0]["lr"]}
+    record_epoch(epoch, learner.model, learner.result, metrics, *learner.hits.counts(), val)
+    return metrics
 
 
 def _checked(losses: Sequence[StepLoss], models: int) -> Sequence[StepLoss]:
@@ -161,10 +240,9 @@ def _report_step(hooks: Hooks, spec: PhaseSpec, learner: _Learner, epoch: int, s
     learner.loss_sum += total
 
 
-def end_epoch(hooks: Hooks, phase: str, epoch: int, model: nn.Module, result: FitResult,
-              metrics: dict[str, float], correct: int, labeled: int,
-              val: Validation | None) -> None:
-    """Add train/val accuracy to ``metrics``, track the best epoch, emit EpochEnded."""
+def record_epoch(epoch: int, model: nn.Module, result: FitResult, metrics: dict[str, float],
+                 correct: int, labeled: int, val: Validation | None) -> None:
+    """Add train/val accuracy to ``metrics``, track the best epoch, keep it in the history."""
     if labeled:
         metrics["train_acc"] = correct / labeled
     if val is not None and val[0].shape[0]:
@@ -172,7 +250,6 @@ def end_epoch(hooks: Hooks, phase: str, epoch: int, model: nn.Module, result: Fi
         if result.best_val_acc is None or metrics["val_acc"] > result.best_val_acc:
             result.best_val_acc, result.best_epoch = metrics["val_acc"], epoch
     result.history.append(metrics)
-    hooks.emit(EpochEnded(phase, epoch, metrics))
 
 
 def end_phase(hooks: Hooks, phase: str, seconds: float, **metrics: object) -> None:

@@ -45,7 +45,8 @@ def cache_teacher(ctx: RunContext, teacher: nn.Module, cache_dir: Any = None) ->
 
     notes: list[str] = []
     train, test, origin = teacher_logits(teacher, ctx.data.inputs, ctx.data.test_inputs, key,
-                                         cache_dir, on_batch=advance, on_note=notes.append)
+                                         cache_dir, on_batch=advance, on_note=notes.append,
+                                         memory=ctx.logits_cache)
     ctx.teacher_logits, ctx.teacher_test_logits = train, test
     end_phase(ctx.hooks, "cache", time.perf_counter() - started, origin=origin, key=key,
               **({"note": notes[0]} if notes else {}))

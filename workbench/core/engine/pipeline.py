@@ -30,6 +30,8 @@ from workbench.core.stream.status import RunStatus
 from workbench.core.engine.loop import Hooks
 from workbench.core.engine.phases import (benchmark, cache_steps, cache_teacher, train_baseline,
                                           train_teacher)
+from workbench.core.engine.teacher_cache import TeacherLogitsCache
+from workbench.core.engine.threads import default_threads
 from workbench.core.engine.teacher_source import (RecordedOutputs, load_recorded, load_teacher,
                                                   recorded_figures, use_recorded)
 from workbench.core.errors import RunFailed, RunStopped
@@ -47,8 +49,13 @@ class RunResult:
 
 def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Event], None]] = (),
                    control: RunControl | None = None, recorder: Recorder | None = None,
-                   cache_dir: Path | None = None) -> RunResult:
+                   cache_dir: Path | None = None, cache: TeacherLogitsCache | None = None,
+                   resume_state: dict[str, Any] | None = None) -> RunResult:
     """Run every phase of ``preset``; returns a RunResult (stopped runs included).
+
+    ``cache`` keeps teacher outputs in memory between the caller's runs.
+    ``resume_state`` (core.runs.resume) continues a stopped or crashed run; the
+    recorder then writes into that run's folder (a ``ResumedRunStore``).
 
     Raises:
         PresetError / DataError: before the run starts (nothing is written).
@@ -67,7 +74,8 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
                       for role, model in (("teacher", preset.teacher), ("student", preset.student))
                       if not model.black_box},
                      data.dataset.input_shape, data.dataset.num_classes, preset.source)
-    ctx = RunContext(preset, data, device, Hooks(emit, control), recorder)
+    ctx = RunContext(preset, data, device, Hooks(emit, control), recorder,
+                     logits_cache=cache, resume_state=resume_state)
     teacher = load_teacher(ctx)
     recorded = None
     if teacher is None:
@@ -76,7 +84,11 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
                                  data.dataset.num_classes)
     method = METHODS.get(preset.distill.method).factory(**preset.distill)
     run_id = recorder.run_id if recorder is not None else new_run_id(preset.name)
-    threads = preset.train.threads or os.cpu_count() or 1
+    # A resumed run keeps the thread count it started with: another count sums in
+    # another order, and the weights would no longer be those of an uninterrupted run.
+    threads = (preset.train.threads or ctx.journal.threads
+               or default_threads(preset, data.dataset))
+    ctx.journal.threads = threads
     emit(RunStarted(run_id, preset.name, _plan(ctx, method), str(device), preset.train.seed, time.time()))
     timings: dict[str, float] = {}
     try:
@@ -95,6 +107,8 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
         raise RunFailed(message) from error
     summary = _summary(ctx, run_id, "completed", figures, timings)
     emit(RunEnded("completed", summary))
+    if recorder is not None:
+        recorder.discard_resume_state()  # only once the summary says "completed"
     return RunResult(RunStatus.COMPLETED, run_id, summary)
 
 

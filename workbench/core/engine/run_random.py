@@ -47,6 +47,16 @@ class RunRandom:
             finally:
                 self._states = self._read()
 
+    def live_states(self) -> list[torch.Tensor]:
+        """The stream's state right now; call it inside ``continued`` (for a resume state)."""
+        return self._read()
+
+    def restore(self, states: list[torch.Tensor]) -> None:
+        """Continue from ``states`` (read by ``live_states``, e.g. from a resume state)."""
+        if len(states) != len(self._states):
+            raise ValueError(f"{len(states)} random states for a stream of {len(self._states)}")
+        self._states = [state.clone() for state in states]
+
     def _seeded(self, seed: int) -> list[torch.Tensor]:
         states = [torch.Generator().manual_seed(seed).get_state()]
         if self._device is not None:

@@ -1,4 +1,9 @@
-"""Teacher outputs computed once per (teacher weights, dataset), kept in memory and on disk."""
+"""Teacher outputs computed once per (teacher weights, dataset), kept in memory and on disk.
+
+The memory part is a ``TeacherLogitsCache`` owned by the caller: the desktop app
+keeps one for its lifetime, so a second run of the same teacher skips the disk;
+the command line makes one per process. Nothing is kept at module level.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -15,10 +20,30 @@ from workbench.core.engine.loop import predict
 from workbench.core.files import atomic_writer
 from workbench.core.paths import user_cache_dir
 
-_MEMORY: OrderedDict[str, tuple[torch.Tensor, torch.Tensor]] = OrderedDict()
-_MEMORY_LOCK = threading.Lock()
-_MEMORY_SIZE = 4
 _FILE_OVERHEAD_BYTES = 64 * 1024  # torch.save's zip archive around the two tensors
+
+
+class TeacherLogitsCache:
+    """The last few teachers' (train, test) logits in memory, newest kept; thread safe."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._entries: OrderedDict[str, tuple[torch.Tensor, torch.Tensor]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, key: str) -> tuple[torch.Tensor, torch.Tensor] | None:
+        with self._lock:
+            if key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            return self._entries[key]
+
+    def put(self, key: str, train: torch.Tensor, test: torch.Tensor) -> None:
+        with self._lock:
+            self._entries[key] = (train, test)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
 
 
 def cache_key(weights_digest: str, dataset_fingerprint: str, train_count: int) -> str:
@@ -33,19 +58,20 @@ def cache_path(key: str, cache_dir: Path | None = None) -> Path:
 def teacher_logits(teacher: nn.Module, train_inputs: torch.Tensor, test_inputs: torch.Tensor,
                    key: str, cache_dir: Path | None = None,
                    on_batch: Callable[[], None] | None = None,
-                   on_note: Callable[[str], None] | None = None
+                   on_note: Callable[[str], None] | None = None,
+                   memory: TeacherLogitsCache | None = None
                    ) -> tuple[torch.Tensor, torch.Tensor, str]:
     """(train logits, test logits, where they came from: "memory" | "disk" | "computed").
 
     A cache file is used only if it holds exactly what the teacher would output
     (rows, classes, dtype, finite values); otherwise it is recomputed and
     replaced, and ``on_note`` hears why, so one bad file never fails every run.
+    ``memory`` is looked at first and keeps what was read or computed.
     """
-    with _MEMORY_LOCK:
-        if key in _MEMORY:
-            _MEMORY.move_to_end(key)
-            train, test = _MEMORY[key]
-            return train.to(train_inputs.device), test.to(train_inputs.device), "memory"
+    remembered = memory.get(key) if memory is not None else None
+    if remembered is not None:
+        train, test = remembered
+        return train.to(train_inputs.device), test.to(train_inputs.device), "memory"
     path = cache_path(key, cache_dir)
     stored, problem = _read_checked(path, teacher, train_inputs, test_inputs)
     if stored is not None:
@@ -58,10 +84,8 @@ def teacher_logits(teacher: nn.Module, train_inputs: torch.Tensor, test_inputs: 
         test = predict(teacher, test_inputs, on_batch=on_batch).cpu()
         _write(path, train, test)
         origin = "computed"
-    with _MEMORY_LOCK:
-        _MEMORY[key] = (train, test)
-        while len(_MEMORY) > _MEMORY_SIZE:
-            _MEMORY.popitem(last=False)
+    if memory is not None:
+        memory.put(key, train, test)
     return train.to(train_inputs.device), test.to(train_inputs.device), origin
 
 
@@ -117,8 +141,3 @@ def _write(path: Path, train: torch.Tensor, test: torch.Tensor) -> None:
             torch.save({"train": train, "test": test}, handle)
     except OSError:
         pass  # a read-only cache folder only costs a recomputation next time
-
-
-def clear_memory_cache() -> None:
-    with _MEMORY_LOCK:
-        _MEMORY.clear()

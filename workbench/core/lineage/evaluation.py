@@ -53,6 +53,7 @@ class Evaluation:
     auc: dict[str, float]
     roc: dict[str, list[tuple[float, float]]]
     adapted_auc: float | None = None  # combined AUC of a detector refitted on this defense
+    any_direction_auc: float | None = None  # AUC of "unlike the independent models" alone
 
     def mean_accuracy(self, kind: str) -> float:
         values = [model.accuracy for model in self.models if model.kind == kind]
@@ -108,6 +109,19 @@ def score_defended(defended: Sequence[Measured], undefended: Sequence[Measured],
     return metrics, scored
 
 
+def any_direction_auc(distilled: Sequence[Measured], independent: Sequence[Measured]) -> float:
+    """AUC of the undirected score (root-mean-square z against the independent models,
+    each independent model left out of its own reference set): what ``detect`` uses
+    without known distilled students. It flags any departure from independently trained
+    models, which a defense may cause without removing it."""
+    positives, negatives = [m.metrics for m in distilled], [m.metrics for m in independent]
+    metrics = usable_metrics(METRIC_NAMES, positives, negatives)
+    detector = fit_calibration(metrics, negatives)
+    held_out = held_out_calibrations(metrics, negatives, negatives, (), True)
+    return roc_auc([calibration.score(values) for calibration, values in zip(held_out, negatives)],
+                   [detector.score(values) for values in positives])
+
+
 def areas(metrics: Sequence[str], scored: Sequence[ScoredModel]
           ) -> tuple[dict[str, float], dict[str, list[tuple[float, float]]]]:
     """ROC-AUC and ROC curve of each metric's oriented z and of the combined score."""
@@ -140,10 +154,12 @@ def measure_checkpoints(paths: Sequence[Path], seeds: Sequence[int], teacher: Su
 def build_evaluation(preset: str, defense: str, students: int, probe: Probe,
                      teacher_accuracy: float, metrics: Sequence[str],
                      scored: Sequence[ScoredModel], adapted_auc: float | None = None,
-                     on_status: Callable[[str], None] | None = None) -> Evaluation:
+                     on_status: Callable[[str], None] | None = None,
+                     undirected_auc: float | None = None) -> Evaluation:
     auc, roc = areas(metrics, scored)
     evaluation = Evaluation(preset, defense, students, f"{probe.dataset} test", probe.size,
-                            teacher_accuracy, tuple(scored), auc, roc, adapted_auc)
+                            teacher_accuracy, tuple(scored), auc, roc, adapted_auc,
+                            undirected_auc)
     if on_status is not None:
         on_status(f"{preset} [{defense}]: combined AUC {auc[COMBINED]:.3f}")
     return evaluation

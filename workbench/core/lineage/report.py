@@ -72,12 +72,16 @@ def format_study(study: Study) -> str:
     if len(evaluations) > 1:
         trade = [trade_off_row(evaluation) for evaluation in evaluations]
         lines += ["", table(["defense", "student accuracy", "independent accuracy", "AUC",
-                             "AUC (detector refitted)"],
+                             "AUC (detector refitted)", "AUC (any departure)"],
                             [[row["defense"], _percent(row["student_accuracy"]),
                               _percent(row["independent_accuracy"]), f"{row['auc']:.3f}",
-                              "-" if row["adapted_auc"] is None else f"{row['adapted_auc']:.3f}"]
+                              _auc(row["adapted_auc"]), _auc(row["any_direction_auc"])]
                              for row in trade])]
     return "\n".join(lines)
+
+
+def _auc(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _percent(value: float | None) -> str:

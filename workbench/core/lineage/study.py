@@ -14,8 +14,9 @@ from typing import Any
 import torch
 
 from workbench.core.lineage.evaluation import (COMBINED, Evaluation, Measured, ScoredModel,
-                                               areas, build_evaluation, measure_checkpoints,
-                                               score_defended, score_held_out)
+                                               any_direction_auc, areas, build_evaluation,
+                                               measure_checkpoints, score_defended,
+                                               score_held_out)
 from workbench.core.lineage.metrics import HIGH_TEMPERATURE, accuracy
 from workbench.core.lineage.probe import LineageError, Probe, load_probe
 from workbench.core.lineage.references import (SEED_BASE, TrainedPair, check_trainable,
@@ -50,7 +51,8 @@ def trade_off_row(evaluation: Evaluation) -> dict[str, Any]:
     return {"defense": evaluation.defense,
             "student_accuracy": evaluation.mean_accuracy("distilled"),
             "independent_accuracy": evaluation.mean_accuracy("independent"),
-            "auc": evaluation.auc[COMBINED], "adapted_auc": evaluation.adapted_auc}
+            "auc": evaluation.auc[COMBINED], "adapted_auc": evaluation.adapted_auc,
+            "any_direction_auc": evaluation.any_direction_auc}
 
 
 def run_study(preset: str, students: int, work_dir: Path | None = None, *,
@@ -107,7 +109,8 @@ class _Trainer:
         distilled = self.measure([pair.distilled for pair in pairs], pairs)
         independent = self.measure([pair.reference for pair in pairs if pair.reference], pairs)
         metrics, scored = score_held_out(distilled, independent)
-        evaluations = [self.evaluation("none", metrics, scored)]
+        evaluations = [self.evaluation("none", metrics, scored, None,
+                                       any_direction_auc(distilled, independent))]
         for defense in defenses:
             defended_pairs = self.train([defense], False, defense)
             defended = self.measure([pair.distilled for pair in defended_pairs],
@@ -115,7 +118,8 @@ class _Trainer:
             used, scored_defended = score_defended(defended, distilled, independent)
             adapted_metrics, adapted = score_held_out(defended, independent)
             adapted_auc = areas(adapted_metrics, adapted)[0][COMBINED]
-            evaluations.append(self.evaluation(defense, used, scored_defended, adapted_auc))
+            evaluations.append(self.evaluation(defense, used, scored_defended, adapted_auc,
+                                               any_direction_auc(defended, independent)))
         return Study(self.preset, self.students,
                      tuple(SEED_BASE + i for i in range(self.students)), self.overrides,
                      tuple(evaluations))
@@ -134,7 +138,7 @@ class _Trainer:
                                    self.teacher_logits)
 
     def evaluation(self, defense: str, metrics: Sequence[str], scored: Sequence[ScoredModel],
-                   adapted_auc: float | None = None) -> Evaluation:
+                   adapted_auc: float | None, undirected_auc: float) -> Evaluation:
         return build_evaluation(self.preset, defense, self.students, self.probe,
                                 accuracy(self.teacher_logits, self.probe.labels), metrics,
-                                scored, adapted_auc, self.status)
+                                scored, adapted_auc, self.status, undirected_auc)

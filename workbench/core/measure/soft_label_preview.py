@@ -73,6 +73,17 @@ class TeacherPreview:
     def count(self) -> int:
         return int(self.dataset.test_images.shape[0])
 
+    def hard_index(self, start: int, pool: int = 256) -> int:
+        """The test image, of ``pool`` from ``start`` on, that the teacher is least sure of
+        (highest entropy at T = 1): where soft labels carry the most."""
+        indices = [(start + offset) % self.count for offset in range(min(pool, self.count))]
+        raw = self.dataset.test_images[indices]
+        with torch_threads(self.threads), torch.inference_mode():
+            probabilities = torch.softmax(self.model(normalize(raw, self.dataset.name)).double(),
+                                          dim=1)
+        entropy = -(probabilities * probabilities.clamp_min(1e-12).log()).sum(dim=1)
+        return indices[int(entropy.argmax())]
+
     def sample(self, index: int) -> PreviewSample:
         """The teacher's logits for test image ``index`` (wrapped around the split)."""
         index %= self.count

@@ -27,6 +27,8 @@ class Latency:
     mean_ms: float
     repeats: int
     threads: int
+    p25_ms: float = 0.0  # the interquartile range: how far two timings of one model spread
+    p75_ms: float = 0.0
 
 
 @contextmanager
@@ -63,7 +65,8 @@ def measure_latency(model: nn.Module, input_shape: tuple[int, ...], repeats: int
             timings.append((clock() - start) * 1000.0)
     ordered = sorted(timings)
     return Latency(statistics.median(ordered), _percentile(ordered, 0.95),
-                   _percentile(ordered, 0.99), statistics.fmean(ordered), repeats, threads)
+                   _percentile(ordered, 0.99), statistics.fmean(ordered), repeats, threads,
+                   _percentile(ordered, 0.25), _percentile(ordered, 0.75))
 
 
 @torch.inference_mode()

@@ -10,7 +10,7 @@ import yaml
 
 from workbench.core.config.names import check_name
 from workbench.core.errors import PresetClash, PresetError, Problem
-from workbench.core.files import atomic_write_text
+from workbench.core.files import atomic_write_text, os_reason
 from workbench.core.paths import bundled_presets_dir
 from workbench.core.presets.experiment import ExperimentPreset
 from workbench.core.presets.library import find_preset, user_presets_dir
@@ -46,10 +46,20 @@ def _check_name(name: str) -> None:
 
 
 def write_experiment(settings: dict[str, Any], path: Path) -> Path:
-    """Validate, then write ``settings`` as YAML at ``path`` (atomically)."""
+    """Validate, then write ``settings`` as YAML at ``path`` (atomically).
+
+    Raises:
+        PresetError: the settings are invalid, or ``path`` cannot be written
+            (read-only place, full disk); an earlier file there is left as it was.
+    """
     validate_settings(settings, str(path))
     path = Path(path)
-    atomic_write_text(path, yaml.safe_dump(settings, sort_keys=False))
+    try:
+        atomic_write_text(path, yaml.safe_dump(settings, sort_keys=False))
+    except OSError as error:
+        raise PresetError(str(path), [Problem("", f"cannot write the preset "
+                                              f"({os_reason(error)}); choose another "
+                                              "place")]) from None
     return path
 
 

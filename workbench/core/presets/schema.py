@@ -60,7 +60,7 @@ RECIPE_FIELDS = (
 TRAIN_FIELDS = RECIPE_FIELDS + (
     Param("seed", "int", 0, "seed for weights, shuffling and splits", minimum=0),
     Param("device", "str", "auto", "where to train", choices=("auto", "cpu", "cuda", "mps")),
-    Param("threads", "int", None, "CPU threads for training (default: all cores)",
+    Param("threads", "int", None, "CPU threads for training (default: from model size, free cores)",
           nullable=True, minimum=1, maximum=1024),
     Param("baseline", "bool", True, "also train a baseline student (alpha = 1, labeled data "
           "only, same architecture, seed and steps) to answer 'did distillation help?'"),

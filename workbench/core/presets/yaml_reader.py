@@ -21,6 +21,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from workbench.core.errors import PresetError, Problem
+from workbench.core.files import FileTooLarge, UnreadableFile, os_reason, read_capped
 
 MIB = 1024 * 1024
 
@@ -236,12 +237,13 @@ def read_text(path: Path, source: str | None = None,
               limits: YamlLimits = PRESET_LIMITS) -> str:
     """A preset file's text, refusing files over ``limits.max_bytes`` before reading them."""
     source = str(path) if source is None else source
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(limits.max_bytes + 1)
+    try:  # opened without blocking: a named pipe is refused, not waited on
+        data = read_capped(path, limits.max_bytes)
+    except FileTooLarge:
+        raise _refused(source, f"the file is larger than {_size(limits.max_bytes)}") from None
+    except UnreadableFile as error:
+        raise PresetError(source, [Problem("", str(error))]) from None
     except OSError as error:
-        raise PresetError(source, [Problem("", f"cannot read file: "
-                                           f"{error.strerror or error}")]) from None
-    if len(data) > limits.max_bytes:
-        raise _refused(source, f"the file is larger than {_size(limits.max_bytes)}")
+        raise PresetError(source, [Problem("", f"cannot read file: {os_reason(error)}")]) \
+            from None
     return decode_text(data, source)

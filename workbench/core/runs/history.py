@@ -100,13 +100,18 @@ def read_run_config(run_path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def config_diff(configs: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]:
+DESCRIPTIVE_KEYS = ("name", "description")  # words about a run, not settings of it
+
+
+def config_diff(configs: Sequence[Mapping[str, Any]],
+                ignore: Sequence[str] = ()) -> list[tuple[str, list[Any]]]:
     """Only the dotted keys whose values differ between run configs, in a stable order.
 
     The same rule as ``presets diff``: a key some config lacks shows ``ABSENT``
     there (not None, which a config may hold), and an empty mapping is a value.
+    Keys in ``ignore`` (say ``DESCRIPTIVE_KEYS``) are left out.
     """
-    return differing_values(configs)
+    return [(key, values) for key, values in differing_values(configs) if key not in ignore]
 
 
 def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:

@@ -7,23 +7,32 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import psutil
+import torch
 import yaml
 from torch import nn
 
-from workbench.core.files import atomic_write_json, atomic_write_text
+from workbench.core.files import atomic_write_json, atomic_write_text, atomic_writer
 from workbench.core.errors import WorkbenchError
 from workbench.core.models.weights import save_checkpoint
 from workbench.core.stream.events import Event, RunEnded, RunStarted, event_to_dict
+from workbench.core.runs.disk import (RunWriteFailed, append_whole, failed_target, os_error_in,
+                                      quietly)
 from workbench.core.runs.ids import new_run_id
 from workbench.core.runs.summary_check import load_summary
 from workbench.core.presets.experiment import ExperimentPreset
+
+
+RESUME_STATE = Path("ckpt", "resume.pt")  # inside a run folder
 
 
 class RunStore:
@@ -35,39 +44,114 @@ class RunStore:
         self.preset = preset
         self._metrics: IO[str] | None = None
         self._header: dict[str, Any] = {}
+        self._created = False  # this store made the folder (so may remove an empty start)
+        self._failure: RunWriteFailed | None = None  # a write failed: the run is stopping
 
     def __call__(self, event: Event) -> None:
+        """Record ``event``; a failed write raises RunWriteFailed (see core.runs.disk)."""
+        if self._failure is not None:  # only the end of a stopping run is still recorded
+            if isinstance(event, RunEnded):
+                self._write_summary({**event.summary, "status": event.status,
+                                     "error": event.error or str(self._failure)})
+            return
         if isinstance(event, RunStarted):
-            self._open(event)
+            with self._writing(self.path):
+                self._open(event)
         if self._metrics is not None:
-            self._metrics.write(json.dumps(event_to_dict(event), default=str) + "\n")
-            self._metrics.flush()
+            self._append_metrics(event)
         if isinstance(event, RunEnded):
             self._close(event)
 
     def save_checkpoint(self, name: str, model: nn.Module, meta: dict[str, Any]) -> None:
-        save_checkpoint(self.path / "ckpt" / f"{name}.pt", model, meta)
+        path = self.path / "ckpt" / f"{name}.pt"
+        with self._writing(path):
+            save_checkpoint(path, model, meta)
+
+    def save_resume_state(self, state: dict[str, Any]) -> None:
+        """Replace ``ckpt/resume.pt`` whole (see core.runs.resume); a crash keeps the last one."""
+        path = self.path / RESUME_STATE
+        with self._writing(path), atomic_writer(path) as handle:
+            torch.save(state, handle)
+
+    def discard_resume_state(self) -> None:
+        """A completed run needs no resume state (it may be large): remove it."""
+        (self.path / RESUME_STATE).unlink(missing_ok=True)
 
     def _open(self, event: RunStarted) -> None:
-        self.path.mkdir(parents=True, exist_ok=False)
-        text = yaml.safe_dump(self.preset.to_dict(), sort_keys=False)
-        atomic_write_text(self.path / "preset.yaml", text)
         self._header = {"run_id": self.run_id, "name": self.preset.name,
                         "preset_source": self.preset.source, "started": event.time,
                         "pid": os.getpid(), "process_started": _process_start_time(),
                         "host": socket.gethostname(),
                         "device": event.device, "seed": event.seed}
-        atomic_write_json(self.path / "summary.json", {**self._header, "status": "running"},
-                          default=str)
+        self.path.mkdir(parents=True, exist_ok=False)
+        self._created = True
+        text = yaml.safe_dump(self.preset.to_dict(), sort_keys=False)
+        with self._writing(self.path / "preset.yaml"):
+            atomic_write_text(self.path / "preset.yaml", text)
+        with self._writing(self.path / "summary.json"):
+            atomic_write_json(self.path / "summary.json", {**self._header, "status": "running"},
+                              default=str)
         self._metrics = open(self.path / "metrics.jsonl", "a", encoding="utf-8")
 
     def _close(self, event: RunEnded) -> None:
         summary = {**self._header, **event.summary, "status": event.status,
                    "error": event.error, "ended": time.time()}
-        atomic_write_json(self.path / "summary.json", summary, default=str)
+        with self._writing(self.path / "summary.json"):
+            atomic_write_json(self.path / "summary.json", summary, default=str)
         if self._metrics is not None:
             self._metrics.close()
             self._metrics = None
+
+    def _append_metrics(self, event: Event) -> None:
+        """One JSON line; a failed write is cut back off, so no half line stays behind."""
+        assert self._metrics is not None
+        path = self.path / "metrics.jsonl"
+        line = (json.dumps(event_to_dict(event), default=str) + "\n").encode("utf-8")
+        with self._writing(path):
+            self._metrics.flush()  # whatever was written through the handle goes first
+            append_whole(self._metrics.fileno(), line)  # unbuffered: nothing left to flush
+
+    @contextmanager
+    def _writing(self, path: Path) -> Iterator[None]:
+        """Turn a failed write of ``path`` into RunWriteFailed, recording the run as failed first."""
+        try:
+            yield
+        except RunWriteFailed:
+            raise
+        except Exception as error:
+            os_error = os_error_in(error)
+            if os_error is None:
+                raise
+            failure = RunWriteFailed(failed_target(os_error, path), os_error)
+            self._give_up(failure)
+            raise failure from None
+
+    def _give_up(self, failure: RunWriteFailed) -> None:
+        """Stop writing; keep the run as failed if anything can still be written.
+
+        If even that fails, a summary saying "running" lists as crashed once this
+        process is gone (see ``_still_running``); a folder with no summary at all
+        is removed, as it would show nothing.
+        """
+        self._failure = failure
+        if self._metrics is not None:
+            quietly(self._metrics.close)
+            self._metrics = None
+        summary_written = self._write_summary({"status": "failed", "error": str(failure)})
+        if not summary_written and self._created and not _exists(self.path / "summary.json"):
+            shutil.rmtree(self.path, ignore_errors=True)
+            self._created = False
+
+    def _write_summary(self, fields: dict[str, Any]) -> bool:
+        """Best effort, after a failed write: True when the summary was written."""
+        if not _exists(self.path):
+            return False  # removed, or never made: do not create it now
+        summary = {**self._header, **fields, "ended": time.time()}
+        try:
+            atomic_write_json(self.path / "summary.json", summary, default=str)
+        except (OSError, TypeError, ValueError):
+            return False
+        return True
 
 
 UNREADABLE = "unreadable"  # a run folder whose summary cannot be used; see RunInfo.problem

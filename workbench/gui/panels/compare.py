@@ -1,6 +1,8 @@
 """Compare, side by side: the table, size and latency bars, and accuracy vs latency.
 
-Numbers and their formatting come from core.report; this panel only shows them.
+Numbers and their formatting come from core.measure; this panel only shows them.
+One run or several (reopened from the Runs tab) fill the table; the bars show the
+first of them, the scatter every completed run of one dataset.
 """
 from __future__ import annotations
 
@@ -9,30 +11,39 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import (QApplication, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QGridLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QSizePolicy, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
-from workbench.core.measure.report import HEADERS, comparison_rows, to_csv, to_markdown
-from workbench.core.runs.history import pareto_front
+from workbench.core.measure.report import (HEADERS, comparison_rows, latency_iqr, to_csv,
+                                           to_markdown)
+from workbench.core.measure.scatter import dataset_name
 from workbench.core.runs.store import RunInfo
 from workbench.core.stream.events import RunEnded
 from workbench.gui import theme
+from workbench.gui.panels.compare_scatter import AccuracyLatencyScatter
 from workbench.gui.plots.export import ask_and_export
 
 if TYPE_CHECKING:
     from workbench.gui.bridge import EventBridge
 
-SCATTER_ROLES = ("teacher", "student", "baseline")  # one colour each across all runs
+KIB = 1024.0  # the table's sizes are KiB (core's human_bytes); the bars use the same unit
 
 
 def _bar_plot(title: str, unit: str) -> pg.PlotWidget:
-    widget = pg.PlotWidget(title=title)
+    """Horizontal bars: model names sit on the left axis, one per line, never overlapping."""
+    widget = pg.PlotWidget()
     item = widget.getPlotItem()
-    item.setLabel("left", unit)
+    item.setTitle(title, size="10pt")
+    item.setLabel("bottom", unit)
     item.setMouseEnabled(x=False, y=False)
     item.hideButtons()
-    item.showGrid(y=True, alpha=0.2)
+    item.showGrid(x=True, alpha=0.2)
+    item.invertY(True)  # the table's order, top to bottom
     theme.plain_axes(item)
+    widget.setMinimumSize(160, 120)
+    widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
     return widget
 
 
@@ -42,31 +53,35 @@ class ComparePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.summary: Mapping[str, Any] = {}
+        self.summaries: list[Mapping[str, Any]] = []
         self.rows: list[list[str]] = []
-        self.title = QLabel("Run an experiment to compare its teacher, student and baseline.")
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(list(HEADERS))
+        self.title = QLabel("Run an experiment, or double-click runs in the Runs tab, "
+                            "to compare teacher, student and baseline.")
+        self.title.setWordWrap(True)
+        self.table = QTableWidget(0, len(HEADERS) + 1)
+        self.table.setHorizontalHeaderLabels(["run", *HEADERS])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setMaximumHeight(130)
-        self.size_plot = _bar_plot("Size on disk", "kB")
-        self.latency_plot = _bar_plot("Latency at batch 1", "ms")
-        self.scatter_plot = pg.PlotWidget(title="Accuracy vs latency, all completed runs")
-        scatter = self.scatter_plot.getPlotItem()
-        scatter.setLabel("bottom", "latency at batch 1 (ms)")
-        scatter.setLabel("left", "test accuracy")
-        scatter.showGrid(x=True, y=True, alpha=0.2)
-        theme.plain_axes(scatter)
-        scatter.addLegend(offset=(-10, -10), labelTextSize="8pt")
-        # PlotDataItems (not bare ScatterPlotItems) so the log-scaled latency axis applies.
-        self.scatter_items = {role: scatter.plot([], [], pen=None, symbol="o", symbolSize=9,
-                                                 symbolBrush=theme.brush(role), symbolPen=None,
-                                                 name=role) for role in SCATTER_ROLES}
-        self.front_curve = scatter.plot([], [], pen=theme.pen("front", 1.5, dashed=True),
-                                        name="Pareto front")
-        self.point_count = 0
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.size_plot = _bar_plot("Size", "KiB on disk")
+        # Short titles and units: a plot's title sets its minimum width, and a plot wider
+        # than its place is cropped, not shrunk.
+        self.latency_plot = _bar_plot("Latency", "ms, batch 1 (p50, IQR)")
+        self.scatter = AccuracyLatencyScatter()
+        self.scatter_plot = self.scatter.plot
         self._build_layout()
+
+    @property
+    def point_count(self) -> int:
+        return len(self.scatter.shown)
+
+    @property
+    def front_curve(self) -> pg.PlotDataItem:
+        return self.scatter.front_curve
 
     def _build_layout(self) -> None:
         buttons = QHBoxLayout()
@@ -77,10 +92,11 @@ class ComparePanel(QWidget):
             button.clicked.connect(action)
             buttons.addWidget(button)
         plots = QGridLayout()
-        for column, (plot, name) in enumerate(((self.size_plot, "size"),
-                                               (self.latency_plot, "latency"),
-                                               (self.scatter_plot, "accuracy-vs-latency"))):
-            plots.addWidget(plot, 0, column)
+        for column, (widget, plot, name) in enumerate((
+                (self.size_plot, self.size_plot, "size"),
+                (self.latency_plot, self.latency_plot, "latency"),
+                (self.scatter, self.scatter_plot, "accuracy-vs-latency"))):
+            plots.addWidget(widget, 0, column)
             export = QPushButton(f"Export {name.split('-')[0]} plot…")
             export.clicked.connect(lambda _=False, p=plot, n=name:
                                    ask_and_export(self, p.getPlotItem(), n))
@@ -93,7 +109,7 @@ class ComparePanel(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(plots, 1)
 
-    # --- one run -----------------------------------------------------------------------
+    # --- one run or several ----------------------------------------------------------------
     def subscribe(self, bridge: EventBridge) -> None:
         """Show each run's comparison as soon as its ``RunEnded`` arrives."""
         bridge.run_ended.connect(self.on_run_ended)
@@ -103,67 +119,104 @@ class ComparePanel(QWidget):
             self.show_summary(event.summary)
 
     def show_summary(self, summary: Mapping[str, Any]) -> None:
-        """Fill the table and the bar charts from a run summary."""
-        self.summary = summary
-        self.rows = comparison_rows(summary)
-        self.title.setText(f"<b>{summary.get('name', '')}</b> · run {summary.get('run_id', '')}"
-                           f" · {summary.get('status', '')}")
+        """Fill the table and the bar charts from one run summary."""
+        self.show_summaries([summary])
+
+    def show_runs(self, runs: Sequence[RunInfo]) -> int:
+        """Reopen past runs (those with results); returns how many were shown."""
+        summaries = [{**run.summary, "run_id": run.summary.get("run_id") or run.run_id}
+                     for run in runs if run.summary.get("models")]
+        if summaries:
+            self.show_summaries(summaries)
+        return len(summaries)
+
+    def show_summaries(self, summaries: Sequence[Mapping[str, Any]]) -> None:
+        self.summaries = list(summaries)
+        self.summary = summaries[0]
+        self.rows = []
+        for summary in summaries:
+            run = str(summary.get("run_id", ""))[-4:]
+            self.rows += [[run, *cells] for cells in comparison_rows(summary)]
+        names = ", ".join(f"<b>{s.get('name', '')}</b> · run {s.get('run_id', '')} · "
+                          f"{s.get('status', '')}" for s in summaries)
+        self.title.setText(names)
+        self._fill_table()
+        self._fill_bars(summaries[0])
+        self.scatter.choose(dataset_name(summaries[0]))
+
+    def _fill_table(self) -> None:
         self.table.setRowCount(len(self.rows))
         for row, cells in enumerate(self.rows):
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
+        self.table.setColumnHidden(0, len(self.summaries) < 2)
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        """Every row visible: the table is as tall as its rows, up to 45% of the tab (the
+        plots keep the rest; many reopened runs scroll)."""
+        table = self.table
+        height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+        height += sum(table.rowHeight(r) for r in range(table.rowCount()))
+        if table.horizontalHeader().length() > table.viewport().width():
+            height += table.horizontalScrollBar().sizeHint().height()
+        limit = max(120, int(0.45 * self.height())) if self.height() > 0 else 320
+        table.setFixedHeight(min(height + 2, limit))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        self._fit_table()
+
+    def _fill_bars(self, summary: Mapping[str, Any]) -> None:
         models = summary.get("models") or {}
-        roles = [cells[0] for cells in self.rows]
+        roles = [cells[1] for cells in self.rows if cells[0] == self.rows[0][0]]
         self._bars(self.size_plot, roles,
-                   [(models[r].get("size_bytes") or 0) / 1e3 for r in roles])
-        self._bars(self.latency_plot, roles,
-                   [models[r].get("latency_ms") or 0 for r in roles])
+                   [(models[r].get("size_bytes") or 0) / KIB for r in roles])
+        self._bars(self.latency_plot, roles, [models[r].get("latency_ms") or 0 for r in roles],
+                   [latency_iqr(models[r]) for r in roles])
 
     @staticmethod
-    def _bars(plot: pg.PlotWidget, roles: Sequence[str], values: Sequence[float]) -> None:
+    def _bars(plot: pg.PlotWidget, roles: Sequence[str], values: Sequence[float],
+              spreads: Sequence[tuple[float, float] | None] = ()) -> None:
         item = plot.getPlotItem()
         item.clear()
         for index, (role, value) in enumerate(zip(roles, values)):
-            item.addItem(pg.BarGraphItem(x=[index], height=[value], width=0.6,
-                                         brush=theme.brush(role)))
+            brush = theme.brush("student", 110) if role.endswith("-int8") else theme.brush(role)
+            item.addItem(pg.BarGraphItem(x0=0, y=[index], width=[value], height=0.6,
+                                         brush=brush))
             text = f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
-            label = pg.TextItem(text, anchor=(0.5, 1.0), color=theme.text_color())
-            label.setPos(index, value)
+            label = pg.TextItem(text, anchor=(0.0, 0.5), color=theme.text_color())
+            label.setPos(value, index)
             item.addItem(label)
-        item.getAxis("bottom").setTicks([list(enumerate(roles))])
-        item.setXRange(-0.6, len(roles) - 0.4, padding=0)
-        item.setYRange(0, max(values, default=1) * 1.2 or 1, padding=0)
+        for index, spread in enumerate(spreads):
+            if spread is not None:
+                middle = (spread[0] + spread[1]) / 2
+                item.addItem(pg.ErrorBarItem(x=np.array([middle]), y=np.array([float(index)]),
+                                             width=spread[1] - spread[0],
+                                             beam=0.25, pen=theme.pen("front", 1.5)))
+        axis = item.getAxis("left")
+        axis.setTicks([list(enumerate(roles))])
+        # Wide enough for the longest name now: a plot filled while its tab was hidden
+        # never measured its labels and drew none.
+        metrics = QFontMetrics(axis.style.get("tickFont") or plot.font())
+        axis.setWidth(max((metrics.horizontalAdvance(role) for role in roles), default=20) + 14)
+        item.setYRange(-0.6, len(roles) - 0.4, padding=0)
+        highest = max([*values, *(s[1] for s in spreads if s)], default=1)
+        item.setXRange(0, highest * 1.6 or 1, padding=0)
 
     # --- all runs ----------------------------------------------------------------------
     def show_history(self, runs: Sequence[RunInfo]) -> None:
-        """Scatter every model of every completed run; draw the Pareto front."""
-        points: list[tuple[float, float]] = []
-        by_role: dict[str, list[tuple[float, float]]] = {role: [] for role in SCATTER_ROLES}
-        for run in runs:
-            if run.status != "completed":
-                continue
-            for role, figures in (run.summary.get("models") or {}).items():
-                latency, accuracy = figures.get("latency_ms"), figures.get("accuracy")
-                if role in by_role and latency and accuracy is not None:
-                    by_role[role].append((latency, accuracy))
-                    points.append((latency, accuracy))
-        for role, item in self.scatter_items.items():
-            xy = np.array(by_role[role], dtype=float).reshape(-1, 2)
-            item.setData(xy[:, 0], xy[:, 1])
-        front = [points[i] for i in pareto_front(points)]
-        self.front_curve.setData([p[0] for p in front], [p[1] for p in front])
-        self.point_count = len(points)
-        self.scatter_plot.getPlotItem().setLogMode(x=bool(points) and
-                                                   max(p[0] for p in points) /
-                                                   max(min(p[0] for p in points), 1e-9) > 20)
+        """Scatter every model of every completed run of the chosen dataset."""
+        self.scatter.set_runs(runs, prefer=dataset_name(self.summary) if self.summary else None)
 
     # --- clipboard ---------------------------------------------------------------------
     def copy_csv(self) -> str:
-        text = to_csv(self.summary)
+        text = "".join(to_csv(s) if i == 0 else to_csv(s).split("\n", 1)[1]
+                       for i, s in enumerate(self.summaries or [self.summary]))
         QApplication.clipboard().setText(text)
         return text
 
     def copy_markdown(self) -> str:
-        text = to_markdown(self.summary)
+        text = "\n\n".join(to_markdown(s) for s in self.summaries or [self.summary])
         QApplication.clipboard().setText(text)
         return text

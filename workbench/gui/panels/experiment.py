@@ -11,7 +11,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel,
                                QVBoxLayout, QWidget)
 
@@ -19,6 +19,7 @@ from workbench.core.data import DATASETS
 from workbench.core.distill import METHODS
 from workbench.core.errors import PresetError, Problem
 from workbench.core.measure.model_info import model_info
+from workbench.core.measure.teacher_fit import teacher_fit_problem
 from workbench.core.config.params import Param
 from workbench.core.presets.library import list_presets
 from workbench.core.presets.load import load_model_preset
@@ -70,6 +71,8 @@ class ModelPicker(QWidget):
             self.combo.addItem(entry.name, entry.name)
         self.combo.currentIndexChanged.connect(self._on_change)
         self.model: ModelPreset | None = None
+        self.problem: str | None = None  # why the chosen model does not fit the dataset
+        self.description = ""
 
     def set_reference(self, reference: Any) -> None:
         """A library name, or an inline mapping (added as its own item)."""
@@ -87,9 +90,30 @@ class ModelPicker(QWidget):
         return copy.deepcopy(self.combo.currentData())
 
     def _on_change(self) -> None:
-        text, self.model = describe_model_reference(self.combo.currentData())
-        self.info.setText(text)
+        self.description, self.model = describe_model_reference(self.combo.currentData())
+        self.problem = None
+        self.info.setText(self.description)
         self.changed.emit()
+
+    def refuse_unfit(self, dataset: str) -> None:
+        """Grey out models whose weights do not fit ``dataset``, the reason as their tooltip;
+        the chosen one, if unfit, says why under the combo."""
+        model = self.combo.model()
+        for index in range(self.combo.count()):
+            _text, preset = describe_model_reference(self.combo.itemData(index))
+            reason = None if preset is None else teacher_fit_problem(preset, dataset)
+            item = model.item(index) if hasattr(model, "item") else None
+            if item is not None and index != self.combo.currentIndex():
+                item.setEnabled(reason is None)
+            self.combo.setItemData(index, reason, Qt.ItemDataRole.ToolTipRole)
+            if index == self.combo.currentIndex():
+                self.problem = reason
+        if self.problem is not None:
+            self.info.setText("⚠ " + self.problem)
+            self.info.setStyleSheet("color: #D55E00; font-size: 11px;")
+        else:
+            self.info.setText(self.description)
+            self.info.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
 
 
 class ExperimentPanel(QWidget):
@@ -108,9 +132,14 @@ class ExperimentPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._base: dict[str, Any] = {}
+        self._loaded: dict[str, Any] = {}  # the settings as loaded, to tell edits apart
         self._loading = False
         self.description = QLabel()
         self.description.setWordWrap(True)
+        self.run_hint = QLabel("A run is in progress: changes here apply to the next run.")
+        self.run_hint.setWordWrap(True)
+        self.run_hint.setStyleSheet("color: #D55E00;")
+        self.run_hint.setVisible(False)
         self.teacher = ModelPicker()
         self.student = ModelPicker()
         self.dataset = QComboBox()
@@ -135,6 +164,7 @@ class ExperimentPanel(QWidget):
         models = QGroupBox("Models and data")
         form = QFormLayout(models)
         form.addRow(self.description)
+        form.addRow(self.run_hint)
         form.addRow("Teacher", self.teacher)
         form.addRow("Student", self.student)
         form.addRow("Dataset", self.dataset)
@@ -166,11 +196,32 @@ class ExperimentPanel(QWidget):
 
     def _emit_changed(self, *_: Any) -> None:
         if not self._loading:
+            self._show_title()
             self.changed.emit()
 
+    def is_edited(self) -> bool:
+        """Whether any control differs from the preset as loaded."""
+        return bool(self._loaded) and self.settings() != self._loaded
+
+    def set_running(self, running: bool) -> None:
+        """Say, while a run trains, that edits wait for the next run."""
+        self.run_hint.setVisible(running)
+
+    def _show_title(self) -> None:
+        name, about = self._base.get("name", ""), self._base.get("description", "")
+        short = about if len(about) <= 80 else about[:77].rstrip() + "…"
+        edited = " <i>(edited, not saved)</i>" if self.is_edited() else ""
+        self.description.setText(f"<b>{name}</b>{edited} — {short}")
+        self.description.setToolTip(about)
+
     def _emit_teacher(self, *_: Any) -> None:
+        self.teacher.refuse_unfit(self.dataset.currentText())
         if not self._loading:
             self.teacher_changed.emit()
+
+    def teacher_problem(self) -> str | None:
+        """Why the chosen teacher cannot teach on the chosen dataset, or None."""
+        return self.teacher.problem
 
     def _rebuild_method_form(self) -> None:
         params: tuple[Param, ...] = METHODS.get(self.method.currentText()).params
@@ -186,10 +237,7 @@ class ExperimentPanel(QWidget):
         self._loading = True
         try:
             self._base = copy.deepcopy(settings)
-            name, about = settings.get("name", ""), settings.get("description", "")
-            short = about if len(about) <= 80 else about[:77].rstrip() + "…"
-            self.description.setText(f"<b>{name}</b> — {short}")
-            self.description.setToolTip(about)
+            self._loaded = {}
             self.teacher.set_reference(settings.get("teacher"))
             self.student.set_reference(settings.get("student"))
             data, distill = settings.get("data") or {}, settings.get("distill") or {}
@@ -202,6 +250,9 @@ class ExperimentPanel(QWidget):
                 set_control(control, train.get(name, declared(TRAIN_FIELDS, name).default))
         finally:
             self._loading = False
+        self._loaded = self.settings()
+        self._show_title()
+        self.teacher.refuse_unfit(self.dataset.currentText())
         self.teacher_changed.emit()
         self.temperature_changed.emit(self.temperature())
 

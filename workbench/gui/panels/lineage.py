@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPushButton, QSpinBox, QTableWidget,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from workbench.core.lineage.report import LABELS
@@ -35,12 +35,18 @@ OWN_PRESET = "(the suspect run's own preset)"
 def _target_box(runs_dir: Path) -> QComboBox:
     box = QComboBox()
     box.setEditable(True)
-    box.setMinimumContentsLength(28)
+    _compact(box)
     for label, target in known_targets(runs_dir):
         box.addItem(label, target)
     box.setCurrentIndex(-1)
     box.lineEdit().setPlaceholderText("run id, model preset, or a file (Browse…)")
     return box
+
+
+def _compact(box: QComboBox) -> None:
+    """Long run ids and preset names must not widen the window past 1024 px."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(12)
 
 
 def target_text(box: QComboBox) -> str:
@@ -68,6 +74,8 @@ class LineagePanel(QWidget):
         self.probe.setRange(0, 1_000_000)
         self.probe.setSpecialValueText("all test images")
         self.preset, self.eval_preset = QComboBox(), QComboBox()
+        _compact(self.preset)
+        _compact(self.eval_preset)
         self.preset.addItem(OWN_PRESET, None)
         for entry in list_presets("experiment"):
             self.preset.addItem(entry.name, str(entry.path))
@@ -91,23 +99,27 @@ class LineagePanel(QWidget):
 
     # --- construction ----------------------------------------------------------------------
     def _build_layout(self) -> None:
-        form = QFormLayout()
-        form.addRow("Suspect", self._with_browse(self.suspect))
-        form.addRow("Teacher", self._with_browse(self.teacher))
-        form.addRow("References", self.references)
-        form.addRow("Known distilled", self.distilled)
+        judge = QFormLayout()
+        judge.addRow("Suspect", self._with_browse(self.suspect))
+        judge.addRow("Teacher", self._with_browse(self.teacher))
+        judge.addRow("References", self.references)
+        judge.addRow("Known distilled", self.distilled)
         training = QHBoxLayout()
         training.addWidget(self.train_count)
         training.addWidget(QLabel("runs of"))
         training.addWidget(self.preset, 1)
-        form.addRow("Train references", training)
-        form.addRow("Probe images", self.probe)
-        evaluation = QHBoxLayout()
-        evaluation.addWidget(self.eval_preset, 1)
-        evaluation.addWidget(QLabel("students"))
-        evaluation.addWidget(self.students)
-        form.addRow("Evaluate preset", evaluation)
-        form.addRow("Defenses", self.defenses)
+        judge.addRow("Train references", training)
+        judge.addRow("Probe images", self.probe)
+        measure = QFormLayout()
+        measure.addRow("Preset", self.eval_preset)
+        measure.addRow("Students", self.students)
+        measure.addRow("Defenses", self.defenses)
+        inputs = QHBoxLayout()
+        for title, form, weight in (("Did the suspect learn from the teacher?", judge, 3),
+                                    ("How well does detection work?", measure, 2)):
+            box = QGroupBox(title)
+            box.setLayout(form)
+            inputs.addWidget(box, weight)
         actions = QHBoxLayout()
         for button in self.buttons.values():
             actions.addWidget(button)
@@ -123,7 +135,7 @@ class LineagePanel(QWidget):
         self.views.addTab(detection, "Detection")
         self.views.addTab(evaluation_view, "Evaluation")
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(inputs)
         layout.addLayout(actions)
         layout.addWidget(self.verdict)
         layout.addWidget(self.views, 1)

@@ -18,7 +18,7 @@ class StripPlot(pg.PlotWidget):
     """One row per metric: references (grey), known distilled (orange), suspect (red)."""
 
     def __init__(self) -> None:
-        super().__init__(title="Each metric against the references (z-score)")
+        super().__init__(title="Metrics against the references")
         item = self.getPlotItem()
         item.setLabel("bottom", "z-score against the references")
         item.showGrid(x=True, alpha=0.2)
@@ -56,13 +56,13 @@ class RocPlot(pg.PlotWidget):
     """ROC curves of the combined score (thick) and of each metric (thin)."""
 
     def __init__(self) -> None:
-        super().__init__(title="ROC: distilled vs independent (held-out scores)")
+        super().__init__(title="ROC, held-out scores")
         item = self.getPlotItem()
         item.setLabel("bottom", "false-positive rate")
         item.setLabel("left", "true-positive rate")
         item.showGrid(x=True, y=True, alpha=0.2)
         theme.plain_axes(item)
-        self.legend = item.addLegend(offset=(-10, -10), labelTextSize="8pt")
+        self.legend = item.addLegend(offset=(-5, -5), labelTextSize="7pt", verSpacing=-6)
         self.curves: dict[str, pg.PlotDataItem] = {}
 
     def show(self, roc: Mapping[str, Sequence[Sequence[float]]],  # type: ignore[override]
@@ -87,7 +87,7 @@ class TradeOffPlot(pg.PlotWidget):
     """Student accuracy against detection AUC, one point per defense level."""
 
     def __init__(self) -> None:
-        super().__init__(title="Hiding the fingerprint: student accuracy vs detection AUC")
+        super().__init__(title="Defenses: accuracy vs AUC")
         item = self.getPlotItem()
         item.setLabel("bottom", "distilled student's test accuracy")
         item.setLabel("left", "detection ROC-AUC")
@@ -102,9 +102,10 @@ class TradeOffPlot(pg.PlotWidget):
             return
         x, y = zip(*self.points)
         self.addItem(pg.ScatterPlotItem(list(x), list(y), size=11, brush=theme.brush("student")))
-        for row, (accuracy, auc) in zip(rows, self.points):
+        for index, (row, (accuracy, auc)) in enumerate(zip(rows, self.points)):
+            anchor = (0, 1) if index % 2 == 0 else (1, 0)  # neighbours label on both sides
             label = pg.TextItem(str(row["defense"]).replace("distill.", ""),
-                                color=theme.COLORS["front"], anchor=(0, 1))
+                                color=theme.COLORS["front"], anchor=anchor)
             label.setPos(accuracy, auc)
             self.addItem(label)
         self.getPlotItem().setYRange(min(0.4, min(y) - 0.05), 1.02)

@@ -18,7 +18,8 @@ from workbench.core.config.params import Param
 # Floats shown with a slider. The span is what people actually use when it is narrower than
 # the declared bounds (the spin box still accepts all of them); None spans the declared bounds.
 SLIDERS: dict[str, tuple[float, float] | None] = {"alpha": None, "temperature": (1.0, 20.0)}
-SLIDER_STEPS = 1000
+# Slider notches: round values (T 4.5, not 11.64); the spin box takes any value in bounds.
+SLIDER_SNAP = {"alpha": 0.05, "temperature": 0.5}
 SLIDER_DECIMALS = 2
 # Decimals and step of float spin boxes whose useful values are small (display only).
 FLOAT_DISPLAY = {"lr": (5, 0.0005)}
@@ -54,11 +55,15 @@ class SliderSpin(QWidget):
     valueChanged = Signal(float)
 
     def __init__(self, minimum: float, maximum: float, slider_range: tuple[float, float],
-                 decimals: int = 2, parent: QWidget | None = None) -> None:
+                 decimals: int = 2, snap: float = 0.01, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.low, self.high = slider_range
+        self.snap = snap
+        self.steps = max(1, round((self.high - self.low) / snap))
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setRange(0, self.steps)
+        self.slider.setToolTip(f"slide from {self.low:g} to {self.high:g} in steps of {snap:g}; "
+                               f"type any value from {minimum:g} to {maximum:g} in the box")
         self.spin = QDoubleSpinBox()
         self.spin.setDecimals(decimals)
         self.spin.setRange(minimum, maximum)
@@ -72,14 +77,14 @@ class SliderSpin(QWidget):
         self.spin.valueChanged.connect(self._from_spin)
 
     def _from_slider(self, position: int) -> None:
-        value = self.low + (self.high - self.low) * position / SLIDER_STEPS
+        value = round(self.low + self.snap * position, 6)
         if abs(value - self.spin.value()) >= 10 ** -self.spin.decimals():
             self.spin.setValue(value)
 
     def _from_spin(self, value: float) -> None:
-        position = round((value - self.low) / (self.high - self.low) * SLIDER_STEPS)
+        position = round((value - self.low) / self.snap)
         self.slider.blockSignals(True)
-        self.slider.setValue(max(0, min(SLIDER_STEPS, position)))
+        self.slider.setValue(max(0, min(self.steps, position)))
         self.slider.blockSignals(False)
         self.valueChanged.emit(value)
 
@@ -97,7 +102,7 @@ def make_control(param: Param) -> QWidget:
         low, high = declared_bounds(param, SLIDER_DECIMALS)
         span = SLIDERS[param.name] or (low, high)
         control: QWidget = SliderSpin(low, high, (max(span[0], low), min(span[1], high)),
-                                      SLIDER_DECIMALS)
+                                      SLIDER_DECIMALS, SLIDER_SNAP.get(param.name, 0.01))
     elif param.kind == "float":
         decimals, step = FLOAT_DISPLAY.get(param.name, (FLOAT_DECIMALS, None))
         control = QDoubleSpinBox()

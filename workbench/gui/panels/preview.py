@@ -30,15 +30,16 @@ class _Signals(QObject):
 
 class _PreviewJob(QRunnable):
     def __init__(self, request: int, loader: TeacherPreview | None, teacher: ModelPreset,
-                 data: Section, index: int, signals: _Signals) -> None:
+                 data: Section, index: int, signals: _Signals, hard: bool = False) -> None:
         super().__init__()
         self.request, self.loader, self.teacher = request, loader, teacher
-        self.data, self.index, self.signals = data, index, signals
+        self.data, self.index, self.signals, self.hard = data, index, signals, hard
 
     def run(self) -> None:
         try:
             loader = self.loader or TeacherPreview(self.teacher, self.data, threads=1)
-            self.signals.done.emit(self.request, loader, loader.sample(self.index))
+            index = loader.hard_index(self.index) if self.hard else self.index
+            self.signals.done.emit(self.request, loader, loader.sample(index))
         except Exception as error:  # noqa: BLE001 - shown as a note, never a traceback
             self.signals.done.emit(self.request, None, f"{type(error).__name__}: {error}")
 
@@ -74,6 +75,12 @@ class PreviewPanel(QWidget):
         self.note.setWordWrap(True)
         self.next_button = QPushButton("Another sample")
         self.next_button.clicked.connect(self.next_sample)
+        self.hard_button = QPushButton("One the teacher finds hard")
+        self.hard_button.setToolTip("The least certain of the next 256 test images: where "
+                                    "soft labels say the most")
+        self.hard_button.clicked.connect(self.hard_sample)
+        self.legend = QLabel()  # above the bars, so it never covers the tallest one
+        self.legend.setStyleSheet("font-size: 11px;")
         self.plot = pg.PlotWidget()
         self.plot.setFixedHeight(210)  # its own size hint (480 px) would push the panel into a scroll
         item = self.plot.getPlotItem()
@@ -83,7 +90,6 @@ class PreviewPanel(QWidget):
         item.setLabel("bottom", "teacher probability")
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
-        item.addLegend(offset=(-5, 5), labelTextSize="8pt")  # top right: small bars there
         self.bars_t1 = pg.BarGraphItem(x0=[], y=[], width=[], height=0.4,
                                        brush=theme.brush("front"), name="T = 1")
         self.bars_t = pg.BarGraphItem(x0=[], y=[], width=[], height=0.4,
@@ -100,12 +106,14 @@ class PreviewPanel(QWidget):
         side = QVBoxLayout()
         side.addWidget(self.caption)
         side.addWidget(self.next_button)
+        side.addWidget(self.hard_button)
         side.addStretch(1)
         top.addLayout(side, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.note)
         layout.addLayout(top)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
 
     # --- inputs ---------------------------------------------------------------------------
@@ -127,6 +135,13 @@ class PreviewPanel(QWidget):
             self._loader, self._loader_key = None, key
         self._start_job()
 
+    def refuse(self, reason: str) -> None:
+        """No preview: the teacher does not fit the dataset (its labels would mislead)."""
+        self._teacher, self._data = None, None
+        self._request += 1  # drop any job in flight
+        self.sample = None
+        self._show_note(f"No preview: {reason}")
+
     def set_temperature(self, temperature: float) -> None:
         self.temperature = float(temperature)
         self._draw()
@@ -136,11 +151,16 @@ class PreviewPanel(QWidget):
         if self._teacher is not None and can_preview(self._teacher):
             self._start_job()
 
-    def _start_job(self) -> None:
+    def hard_sample(self) -> None:
+        """Jump to an image the teacher is unsure of (the next ones after the current)."""
+        if self._teacher is not None and can_preview(self._teacher):
+            self._start_job(hard=True, start=self.index + 1)
+
+    def _start_job(self, hard: bool = False, start: int | None = None) -> None:
         self._request += 1
         self.caption.setText("loading the teacher…" if self._loader is None else self.caption.text())
         self.pool.start(_PreviewJob(self._request, self._loader, self._teacher, self._data,
-                                    self.index, self._signals))
+                                    self.index if start is None else start, self._signals, hard))
 
     def _on_done(self, request: int, loader: TeacherPreview | None, result: object) -> None:
         if request != self._request:
@@ -149,8 +169,10 @@ class PreviewPanel(QWidget):
             self._show_note(f"No preview: {str(result).splitlines()[0]}")
             return
         self._loader, self.sample = loader, result
+        self.index = result.index  # "Another sample" goes on from here
         self.note.hide()
-        for widget in (self.image, self.caption, self.next_button, self.plot):
+        for widget in (self.image, self.caption, self.next_button, self.hard_button,
+                       self.legend, self.plot):
             widget.show()
         self._show_image(result.image)
         self._draw()
@@ -159,7 +181,8 @@ class PreviewPanel(QWidget):
     def _show_note(self, text: str) -> None:
         self.note.setText(text)
         self.note.show()
-        for widget in (self.image, self.caption, self.next_button, self.plot):
+        for widget in (self.image, self.caption, self.next_button, self.hard_button,
+                       self.legend, self.plot):
             widget.hide()
 
     def _show_image(self, image: np.ndarray) -> None:
@@ -179,9 +202,9 @@ class PreviewPanel(QWidget):
         zeros = np.zeros(count)
         self.bars_t1.setOpts(x0=zeros, y=positions - 0.2, width=softmax_at(sample.logits, 1.0))
         self.bars_t.setOpts(x0=zeros, y=positions + 0.2, width=self.probabilities)
-        legend = self.plot.getPlotItem().legend
-        if legend is not None and len(legend.items) > 1:
-            legend.items[1][1].setText(f"T = {self.temperature:g}")
+        self.legend.setText(f"<span style='color:{theme.COLORS['front']}'>■</span> T = 1 &nbsp; "
+                            f"<span style='color:{theme.COLORS['teacher']}'>■</span> "
+                            f"T = {self.temperature:g}")
         ticks = [(i, name[:14]) for i, name in enumerate(sample.classes)]
         item = self.plot.getPlotItem()
         item.getAxis("left").setTicks([ticks])

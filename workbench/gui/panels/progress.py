@@ -1,12 +1,14 @@
 """Run, Pause/Resume, Stop, and a progress bar with phase, epoch and ETA."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout,
+                               QWidget)
 
+from workbench.core.measure.verdict import verdict
 from workbench.core.stream.events import (EpochEnded, Event, PhaseProgress, RunEnded, RunPaused,
                                           StepEnded)
 from workbench.core.stream.progress import RunProgress
@@ -22,8 +24,10 @@ class ProgressPanel(QWidget):
     Signals:
         run_requested, stop_requested: the buttons.
         pause_requested(bool): True to pause, False to resume.
+        compare_requested: the verdict's "see Compare" link.
     """
 
+    compare_requested = Signal()
     run_requested = Signal()
     stop_requested = Signal()
     pause_requested = Signal(bool)
@@ -41,13 +45,20 @@ class ProgressPanel(QWidget):
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(False)
         self.label = QLabel("Ready")
-        self.label.setMinimumWidth(260)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.label.setMinimumWidth(200)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.verdict.setVisible(False)
+        self.verdict.linkActivated.connect(lambda _link: self.compare_requested.emit())
+        row = QHBoxLayout()
         for widget in (self.run_button, self.pause_button, self.stop_button):
-            layout.addWidget(widget)
-        layout.addWidget(self.bar, 1)
-        layout.addWidget(self.label)
+            row.addWidget(widget)
+        row.addWidget(self.bar, 1)
+        row.addWidget(self.label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.verdict)
         self.run_button.clicked.connect(self.run_requested.emit)
         self.stop_button.clicked.connect(self.stop_requested.emit)
         self.pause_button.toggled.connect(self._on_pause)
@@ -81,6 +92,7 @@ class ProgressPanel(QWidget):
         self.progress = RunProgress()
         self.bar.setValue(0)
         self.label.setText("Loading data…")
+        self.verdict.setVisible(False)
         self.set_running(True)
 
     def update_from(self, event: Event) -> None:
@@ -92,6 +104,7 @@ class ProgressPanel(QWidget):
             self.label.setText(f"Run {event.status}")
             if event.status == RunStatus.COMPLETED:
                 self.bar.setValue(1000)
+            self.show_verdict(event.summary)
             return
         if not isinstance(event, (StepEnded, EpochEnded, PhaseProgress)):
             self.refresh()  # phase changes show at once; the redraw timer paces the rest
@@ -103,3 +116,10 @@ class ProgressPanel(QWidget):
         self.bar.setValue(int(self.progress.fraction * 1000))
         if not self.pause_button.isChecked():
             self.label.setText(self.progress.describe())
+
+    def show_verdict(self, summary: Mapping[str, Any]) -> None:
+        """What the run achieved, in one line, with a link to the Compare tab."""
+        line = verdict(summary)
+        if line is not None:
+            self.verdict.setText(f"{line} · <a href='compare'>see Compare</a>")
+        self.verdict.setVisible(line is not None)

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QSizePolicy, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from workbench.core.runs.history import config_diff, delete_run, read_curves, read_run_config
+from workbench.core.runs.history import DESCRIPTIVE_KEYS, config_diff, delete_run, read_curves, read_run_config
+from workbench.core.runs.resume import resume_problem
 from workbench.core.runs.store import RunInfo, list_runs
 from workbench.gui import dialogs, theme
 
@@ -21,6 +22,7 @@ METRICS = {"student val accuracy": ("student", "val_acc"),
            "baseline val accuracy": ("baseline", "val_acc"),
            "teacher val accuracy": ("teacher", "val_acc")}
 # Distinct hues for overlaid runs (readable on light and dark backgrounds).
+MAX_DIFF_WIDTH = 180  # px; a diff column never grows wider (the full value is its tooltip)
 RUN_COLORS = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#F0E442", "#0072B2",
               "#999999")
 
@@ -30,13 +32,27 @@ def _percent(value: float | None) -> str:
 
 
 class RunsPanel(QWidget):
-    """The Runs tab. ``runs_changed`` fires after a delete so other tabs refresh."""
+    """The Runs tab.
+
+    Signals:
+        runs_changed: after a delete or a change of folder, so other tabs refresh.
+        compare_requested(list): runs to reopen in Compare (double-click, or the button).
+        folder_changed(Path): the user chose another runs folder (remembered).
+        resume_requested(RunInfo): continue the selected stopped or crashed run.
+    """
 
     runs_changed = Signal()
+    compare_requested = Signal(list)
+    folder_changed = Signal(Path)
+    resume_requested = Signal(object)  # the RunInfo of a stopped or crashed run
 
     def __init__(self, runs_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.runs_dir = Path(runs_dir)
+        self.runs_dir = Path(runs_dir).resolve()  # absolute: "Open folder" needs a full path
+        self.folder_label = QLabel()
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A long path must not widen the window: it is cut, and whole in the tooltip.
+        self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.runs: list[RunInfo] = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
@@ -48,6 +64,7 @@ class RunsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self.show_selection)
+        self.table.cellDoubleClicked.connect(lambda row, _column: self.open_in_compare([row]))
         self.metric = QComboBox()
         self.metric.addItems(list(METRICS))
         self.metric.currentTextChanged.connect(self.show_selection)
@@ -57,7 +74,11 @@ class RunsPanel(QWidget):
         theme.plain_axes(self.overlay.getPlotItem())
         self.legend = self.overlay.getPlotItem().addLegend(offset=(-10, 10),
                                                            labelTextSize="8pt")
+        self.overlay_note = QLabel()
+        self.overlay_note.setWordWrap(True)
+        self.overlay_note.setVisible(False)
         self.diff = QTableWidget(0, 1)
+        self.diff.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.diff.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.diff_note = QLabel("Select two or more runs to see only the settings that differ.")
         self._build_layout()
@@ -65,18 +86,30 @@ class RunsPanel(QWidget):
 
     def _build_layout(self) -> None:
         buttons = QHBoxLayout()
-        for label, action in (("Refresh", self.refresh), ("Open folder", self.open_folder),
+        for label, action in (("Refresh", self.refresh), ("Open in Compare",
+                                                           self.open_in_compare),
+                              ("Open folder", self.open_folder),
                               ("Delete…", self.delete_selected)):
             button = QPushButton(label)
             button.clicked.connect(action)
             buttons.addWidget(button)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue the selected stopped or crashed run from its "
+                                      "last finished epoch, in the same folder")
+        self.resume_button.clicked.connect(self.resume_selected)
+        buttons.addWidget(self.resume_button)
         buttons.addStretch(1)
-        buttons.addWidget(QLabel("Overlay"))
-        buttons.addWidget(self.metric)
         lower = QWidget()
         lower_layout = QHBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.overlay, 3)
+        chooser = QHBoxLayout()  # here, not in the button row: that row must fit 1024 px
+        chooser.addWidget(QLabel("Overlay"))
+        chooser.addWidget(self.metric, 1)
+        overlay_box = QVBoxLayout()
+        overlay_box.addLayout(chooser)
+        overlay_box.addWidget(self.overlay, 1)
+        overlay_box.addWidget(self.overlay_note)
+        lower_layout.addLayout(overlay_box, 3)
         diff_box = QVBoxLayout()
         diff_box.addWidget(self.diff_note)
         diff_box.addWidget(self.diff, 1)
@@ -85,13 +118,23 @@ class RunsPanel(QWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(lower)
         splitter.setSizes([250, 400])
+        where = QHBoxLayout()
+        where.addWidget(self.folder_label, 1)
+        change = QPushButton("Change folder…")
+        change.setToolTip("Keep runs in another folder (remembered; --runs-dir overrides)")
+        change.clicked.connect(self.choose_folder)
+        where.addWidget(change)
         layout = QVBoxLayout(self)
+        layout.addLayout(where)
         layout.addLayout(buttons)
         layout.addWidget(splitter, 1)
 
     def refresh(self) -> None:
         """Re-read the run store (also what makes history survive restarts)."""
         self.runs = list_runs(self.runs_dir)
+        self.folder_label.setToolTip(str(self.runs_dir))
+        self.folder_label.setText(f"Runs folder: {self.runs_dir}" + (
+            "" if self.runs else " (no runs yet: press ▶ Run on the Train tab)"))
         self.table.setRowCount(len(self.runs))
         for row, run in enumerate(self.runs):
             started = (datetime.fromtimestamp(run.started).strftime("%Y-%m-%d %H:%M")
@@ -117,8 +160,20 @@ class RunsPanel(QWidget):
 
     def show_selection(self) -> None:
         runs = self.selected()
+        self.resume_button.setEnabled(len(runs) == 1 and resume_problem(runs[0]) is None)
         self._overlay(runs)
         self._diff(runs)
+
+    def resume_selected(self) -> None:
+        runs = self.selected()
+        if len(runs) == 1 and resume_problem(runs[0]) is None:
+            self.resume_requested.emit(runs[0])
+
+    def run_color(self, run: RunInfo) -> str:
+        """A run keeps its colour whatever else is selected (its place among all runs)."""
+        order = sorted(r.run_id for r in self.runs)
+        index = order.index(run.run_id) if run.run_id in order else 0
+        return RUN_COLORS[index % len(RUN_COLORS)]
 
     def _overlay(self, runs: list[RunInfo]) -> None:
         item = self.overlay.getPlotItem()
@@ -126,13 +181,22 @@ class RunsPanel(QWidget):
         self.legend.clear()
         phase, metric = METRICS[self.metric.currentText()]
         item.setLabel("left", self.metric.currentText())
-        for index, run in enumerate(runs):
+        missing, last_epoch = [], 1
+        for run in runs:
             epochs, values = read_curves(run.path).series(phase, metric)
-            if epochs:
-                color = RUN_COLORS[index % len(RUN_COLORS)]
-                item.plot(epochs, values, pen=pg.mkPen(color, width=2), symbol="o",
-                          symbolSize=5, symbolBrush=color, symbolPen=None,
-                          name=f"{run.name} · {run.run_id[9:15]}")
+            if not epochs:
+                missing.append(f"{run.name} ·{run.run_id[-4:]} ({run.status})")
+                continue
+            color = self.run_color(run)
+            last_epoch = max(last_epoch, int(max(epochs)))
+            item.plot(epochs, values, pen=pg.mkPen(color, width=2), symbol="o",
+                      symbolSize=5, symbolBrush=color, symbolPen=None,
+                      name=f"{run.name} ·{run.run_id[-4:]}")
+        step = max(1, -(-last_epoch // 10))  # whole epochs only, at most ~10 ticks
+        item.getAxis("bottom").setTicks([[(e, str(e)) for e in range(1, last_epoch + 1, step)]])
+        self.overlay_note.setText(f"No {self.metric.currentText()} recorded for: "
+                                  + ", ".join(missing) if missing else "")
+        self.overlay_note.setVisible(bool(missing))
 
     def _diff(self, runs: list[RunInfo]) -> None:
         if len(runs) < 2:
@@ -140,21 +204,51 @@ class RunsPanel(QWidget):
             self.diff.setColumnCount(0)
             self.diff_note.setText("Select two or more runs to see only the settings that differ.")
             return
-        differing = config_diff([read_run_config(run.path) for run in runs])
+        differing = config_diff([read_run_config(run.path) for run in runs], DESCRIPTIVE_KEYS)
         self.diff_note.setText(f"{len(differing)} setting(s) differ between the selected runs"
                                if differing else "The selected runs used identical settings.")
         self.diff.setColumnCount(len(runs))
-        self.diff.setHorizontalHeaderLabels([f"{run.name}\n{run.run_id[9:15]}" for run in runs])
         self.diff.setRowCount(len(differing))
+        for column, run in enumerate(runs):
+            header = QTableWidgetItem(f"{run.name} ·{run.run_id[-4:]}")
+            header.setToolTip(f"{run.name}\n{run.run_id}")
+            header.setForeground(QColor(self.run_color(run)))
+            self.diff.setHorizontalHeaderItem(column, header)
         self.diff.setVerticalHeaderLabels([key for key, _ in differing])
         for row, (_, values) in enumerate(differing):
             for column, value in enumerate(values):
-                self.diff.setItem(row, column, QTableWidgetItem(str(value)))
+                cell = QTableWidgetItem(str(value))
+                cell.setToolTip(str(value))  # long values are cut in the cell
+                self.diff.setItem(row, column, cell)
         self.diff.resizeColumnsToContents()
+        for column in range(len(runs)):  # long text must not push runs off-screen
+            self.diff.setColumnWidth(column, min(self.diff.columnWidth(column), MAX_DIFF_WIDTH))
+
+    def open_in_compare(self, rows: list[int] | None = None) -> None:
+        """Reopen the chosen runs (the selection by default) in the Compare tab."""
+        runs = [self.runs[r] for r in rows if r < len(self.runs)] if rows else self.selected()
+        runs = [run for run in runs if run.summary.get("models")]
+        if runs:
+            self.compare_requested.emit(runs)
+        else:
+            dialogs.show_error(self, "Nothing to compare",
+                               ["Select runs that have results (completed or stopped after "
+                                "the benchmark)."])
+
+    def set_runs_dir(self, folder: Path) -> None:
+        self.runs_dir = Path(folder).resolve()
+        self.refresh()
+        self.runs_changed.emit()
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Runs folder", str(self.runs_dir))
+        if folder:
+            self.set_runs_dir(Path(folder))
+            self.folder_changed.emit(self.runs_dir)
 
     def open_folder(self) -> None:
         for run in self.selected()[:1]:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(run.path)))
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(run.path).resolve())))
 
     def delete_selected(self) -> None:
         runs = self.selected()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workbench.core.errors import PresetError, Problem
+from workbench.core.files import UnreadableFile, open_regular, os_reason
 from workbench.core.presets.share.manifest import (ENTRY_PATTERN, MANIFEST_NAME, BundleLimits,
                                                   Manifest, parse_manifest)
 
@@ -24,11 +25,17 @@ def unpack_bundle(bundle: Path, staging: Path, limits: BundleLimits) -> Manifest
     """Check ``bundle`` and extract its files under ``staging``; returns its manifest."""
     source = str(bundle)
     try:
-        archive = zipfile.ZipFile(bundle)
+        handle = open_regular(bundle)  # a named pipe is refused, not waited on
+    except (OSError, UnreadableFile) as error:
+        reason = os_reason(error) if isinstance(error, OSError) else str(error)
+        raise PresetError(source, [Problem("", f"cannot read the bundle: {reason}")]) from None
+    try:
+        archive = zipfile.ZipFile(handle)
     except (OSError, zipfile.BadZipFile) as error:
+        handle.close()
         raise PresetError(source, [Problem("", f"not a preset bundle (a zip file): {error}")]) \
             from None
-    with archive:
+    with handle, archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
         _raise_if(source, entry_problems(archive.infolist(), limits))
         by_name = {info.filename: info for info in infos}

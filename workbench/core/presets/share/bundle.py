@@ -19,12 +19,15 @@ from workbench._version import __version__
 from workbench.core.models.weights import read_state_dict
 from workbench.core.config.names import check_name
 from workbench.core.errors import PresetError, Problem
-from workbench.core.files import atomic_writer, sha256_file
+from workbench.core.files import atomic_writer, os_reason, sha256_file
 from workbench.core.presets.schema import SCHEMA_VERSION
 from workbench.core.presets.share.manifest import MANIFEST_NAME, Manifest, sha256_hex
 from workbench.core.presets.library import find_preset, list_presets
 from workbench.core.presets.load import load_experiment
 from workbench.core.presets.yaml_io import migrate, read_yaml
+
+
+BUNDLE_SUFFIX = ".wbpreset"
 
 
 @dataclass(frozen=True)
@@ -42,18 +45,16 @@ def export_bundle(reference: str | Path, destination: Path, *, with_weights: boo
 
     Args:
         reference: an experiment preset name or a path to its YAML file.
-        destination: the bundle file to write (e.g. ``mine.wbpreset``).
+        destination: the bundle file to write (e.g. ``mine.wbpreset``); an existing
+            folder gets ``<experiment>.wbpreset``.
         with_weights: also bundle the weights of its model presets.
         replace: overwrite ``destination`` if it exists (otherwise refused).
 
     Raises:
         PresetError: the preset is invalid, a weights file is not plain tensors,
-            or ``destination`` exists and ``replace`` is false.
+            ``destination`` exists and ``replace`` is false, or it cannot be written
+            (read-only place, full disk; nothing is left behind).
     """
-    destination = Path(destination)
-    if destination.exists() and not replace:
-        raise PresetError(str(destination), [Problem("", "file exists; choose another file "
-                                                     "or replace it (--replace)")])
     preset = load_experiment(reference)  # refuses to share an invalid preset
     for role in ("teacher", "student"):
         if getattr(getattr(preset, role), "black_box", False):
@@ -65,6 +66,10 @@ def export_bundle(reference: str | Path, destination: Path, *, with_weights: boo
     raw, _ = migrate(read_yaml(source), str(source))
     raw = copy.deepcopy(raw)
     name = _safe(raw.get("name") or source.stem, str(source), "name")
+    destination = bundle_target(Path(destination), name)
+    if destination.exists() and not replace:
+        raise PresetError(str(destination), [Problem("", "file exists; choose another file "
+                                                     "or replace it (--replace)")])
     raw["name"] = name
     files: dict[str, bytes] = {}
     notes: list[str] = []
@@ -134,8 +139,26 @@ def _provenance(name: str, source: Path) -> dict[str, Any]:
     return {"name": name, "origin": origin, "sha256": sha256_file(source)}
 
 
+def bundle_target(destination: Path, name: str) -> Path:
+    """The bundle file for ``-o destination``: an existing folder gets ``<name>.wbpreset``."""
+    try:
+        is_folder = destination.is_dir()
+    except OSError:
+        is_folder = False  # writing it names the problem
+    return destination / f"{name}{BUNDLE_SUFFIX}" if is_folder else destination
+
+
 def _write_zip(destination: Path, manifest: Manifest, files: dict[str, bytes]) -> None:
     """Write atomically: a refused or failed export leaves no file and no earlier one changed."""
+    try:
+        _zip_into(destination, manifest, files)
+    except OSError as error:
+        raise PresetError(str(destination), [Problem("", f"cannot write the bundle "
+                                                     f"({os_reason(error)}); choose another "
+                                                     "file or folder")]) from None
+
+
+def _zip_into(destination: Path, manifest: Manifest, files: dict[str, bytes]) -> None:
     stamp = datetime.now(timezone.utc).timetuple()[:6]
     with atomic_writer(destination) as handle, \
             zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:

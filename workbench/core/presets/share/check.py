@@ -14,6 +14,7 @@ from typing import Any
 from workbench.core.models.weights import read_state_dict
 from workbench.core.errors import PresetError, Problem
 from workbench.core.presets.share.manifest import Manifest
+from workbench.core.presets.share.weights_fit import weights_fit_problem
 from workbench.core.presets.experiment import validate_experiment
 from workbench.core.presets.model import ModelPreset, validate_model
 from workbench.core.presets.references import (experiment_reference_problems,
@@ -72,6 +73,7 @@ def check_staged(staging: Path, manifest: Manifest, source: str) -> StagedBundle
         raise PresetError(source, problems)
     validated = _validate(staging, manifest.preset, experiment,
                           {name: models[name] for name in used}, source)
+    _raise_if_weights_misfit(staging, validated, {name: models[name] for name in used}, source)
     return StagedBundle(name=Path(manifest.preset).stem, experiment=experiment,
                         models={name: models[name] for name in used}, validated=validated,
                         staging=staging, notes=tuple(notes))
@@ -105,6 +107,22 @@ def _weights_problems(staging: Path, names: list[str]) -> list[Problem]:
         except PresetError as error:
             problems += [Problem(f"models/{name}", p.message) for p in error.problems]
     return problems
+
+
+def _raise_if_weights_misfit(staging: Path, validated: dict[str, ModelPreset],
+                             models: dict[str, dict[str, Any]], source: str) -> None:
+    """Refuse weights that load as tensors but do not fit their model's architecture."""
+    problems: list[Problem] = []
+    for name, model in sorted(validated.items()):
+        weights = models[name].get("weights")
+        if weights is None:
+            continue
+        state, meta = read_state_dict(staging / "models" / weights)
+        reason = weights_fit_problem(model.architecture, model.args.to_dict(), state, meta)
+        if reason:
+            problems.append(Problem(f"models/{weights}", f"weights of model '{name}' {reason}"))
+    if problems:
+        raise PresetError(source, problems)
 
 
 def _validate(staging: Path, entry: str, experiment: dict[str, Any],

@@ -15,10 +15,10 @@ import yaml
 
 from workbench.core.config.names import check_name
 from workbench.core.errors import PresetClash, PresetError, Problem, WorkbenchError
-from workbench.core.files import atomic_write_many, sha256_file
+from workbench.core.files import atomic_write_many, os_reason, sha256_file
 from workbench.core.paths import bundled_presets_dir
 from workbench.core.presets.share.check import StagedBundle, check_staged
-from workbench.core.presets.share.manifest import BundleLimits
+from workbench.core.presets.share.manifest import BundleLimits, Manifest
 from workbench.core.presets.share.archive import unpack_bundle
 from workbench.core.presets.library import KIND_FOLDERS, user_kind_dir
 from workbench.core.presets.load import load_model_preset
@@ -53,7 +53,7 @@ def import_bundle(bundle: Path, *, as_name: str | None = None, replace: bool = F
     bundle = Path(bundle)
     with tempfile.TemporaryDirectory(prefix="wb-import-") as folder:
         staging = Path(folder)
-        manifest = unpack_bundle(bundle, staging, limits)
+        manifest = _unpack(bundle, staging, limits)
         staged = check_staged(staging, manifest, str(bundle))
         name = as_name if as_name is not None else staged.name
         if reason := check_name(name):
@@ -61,6 +61,15 @@ def import_bundle(bundle: Path, *, as_name: str | None = None, replace: bool = F
         writes, reused, notes = _plan(staged, name, replace, str(bundle))
         written = _install(writes)
     return ImportResult(name, tuple(written), tuple(reused), staged.notes + tuple(notes))
+
+
+def _unpack(bundle: Path, staging: Path, limits: BundleLimits) -> Manifest:
+    """Unpack into the staging folder; a full or unwritable temporary folder is named."""
+    try:
+        return unpack_bundle(bundle, staging, limits)
+    except OSError as error:
+        raise PresetError(str(bundle), [Problem("", f"cannot unpack into the temporary folder "
+                                                f"{staging}: {os_reason(error)}")]) from None
 
 
 def _plan(staged: StagedBundle, name: str, replace: bool,
@@ -80,8 +89,9 @@ def _plan(staged: StagedBundle, name: str, replace: bool,
         weights = staged.weights_file(model)
         targets = [user] + ([user.with_name(f"{model}.pt")] if weights else [])
         clashes += _clashes(targets, bundled, "model", model, replace, notes)
-        if weights is not None:
+        if weights is not None:  # installed as <model>.pt, whatever the bundle called it
             writes.append((user.with_name(f"{model}.pt"), weights.read_bytes()))
+            raw = {**raw, "weights": f"{model}.pt"}
         writes.append((user, _yaml(raw)))
     target = user_kind_dir("experiment") / f"{name}.yaml"
     bundled = bundled_presets_dir() / KIND_FOLDERS["experiment"] / f"{name}.yaml"
@@ -138,5 +148,6 @@ def _install(writes: list[tuple[Path, bytes]]) -> list[Path]:
     try:
         return atomic_write_many(writes)
     except OSError as error:
-        raise PresetError(str(writes[0][0].parent), [Problem("", f"cannot write: {error}")]) \
-            from None
+        where = Path(error.filename).parent if error.filename else writes[0][0].parent
+        raise PresetError(str(where), [Problem("", f"cannot write: {os_reason(error)}; "
+                                               "nothing was imported")]) from None

@@ -66,6 +66,8 @@ def parse_manifest(text: bytes, source: str) -> Manifest:
         raw = json.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise refuse(MANIFEST_NAME, f"is not valid JSON: {error}") from None
+    except RecursionError:  # "[[[[..." : json has no depth limit of its own
+        raise refuse(MANIFEST_NAME, "is nested too deeply to be a manifest") from None
     if not isinstance(raw, dict) or raw.get("format") != BUNDLE_FORMAT:
         raise refuse(MANIFEST_NAME, f"is not a Distill Workbench preset bundle manifest "
                      f"(format must be '{BUNDLE_FORMAT}')")

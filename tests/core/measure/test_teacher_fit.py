@@ -1,0 +1,25 @@
+"""A trained teacher that does not fit the dataset is refused, with the reason."""
+from __future__ import annotations
+
+from workbench.core.measure.teacher_fit import teacher_fit_problem
+from workbench.core.presets.load import load_model_preset
+
+
+def test_trained_on_another_dataset_is_refused():
+    teacher = load_model_preset("fashion-cnn-teacher")
+    problem = teacher_fit_problem(teacher, "synthetic")
+    assert problem.startswith("fashion-cnn-teacher was trained on fashion-mnist, not synthetic")
+    assert "trained_on" in problem
+    assert teacher_fit_problem(teacher, "fashion-mnist") is None
+
+
+def test_input_shape_and_classes_are_checked_against_the_weights():
+    teacher = load_model_preset("fashion-cnn-teacher")
+    classes = teacher_fit_problem(teacher, "fashion-mnist", (1, 28, 28), 5)
+    assert "1x28x28 inputs with 5 classes" in classes and "(10, 256) vs (5, 256)" in classes
+    shape = teacher_fit_problem(teacher, "fashion-mnist", (3, 32, 32), 10)
+    assert "3x32x32 inputs" in shape and "(32, 1, 3, 3) vs (32, 3, 3, 3)" in shape
+
+
+def test_an_untrained_teacher_fits_any_dataset():
+    assert teacher_fit_problem(load_model_preset("synthetic-cnn"), "fashion-mnist") is None
