@@ -123,3 +123,9 @@ def test_bad_input_is_raised_before_anything_starts(tmp_path: Path) -> None:
     assert events == []
     assert not (tmp_path / "runs").exists()
     assert not any(isinstance(event, RunStarted) for event in events)
+
+
+def test_the_summary_records_the_training_thread_count(tiny_run: RecordedRun) -> None:
+    """Results depend on the thread count (reduction order): a run must say which it used."""
+    assert tiny_run.preset.train.threads == 1
+    assert tiny_run.result.summary["train_threads"] == 1

@@ -169,6 +169,8 @@ def _summary(ctx: RunContext, run_id: str, status: str, figures: dict[str, dict[
         "timings": {key: timings.get(key, 0.0) for key in
                     ("teacher_s", "cache_s", "student_s", "baseline_s", "benchmark_s")},
         "seed": ctx.preset.train.seed, "device": str(ctx.device),
+        # results depend on it (reduction order): record it so a run can be repeated exactly
+        "train_threads": ctx.journal.threads,
         "distill": ctx.preset.distill.to_dict(),
         "dataset": {"name": data.dataset.name, "source": data.dataset.source,
                     "train": int(data.train_rows.shape[0]), "val": int(data.val_rows.shape[0]),

@@ -49,6 +49,13 @@ def _compact(box: QComboBox) -> None:
     box.setMinimumContentsLength(12)
 
 
+def _wrapping_form() -> QFormLayout:
+    """A form whose labels move above their fields when the tab is narrow (1024 px screens)."""
+    form = QFormLayout()
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
+
+
 def target_text(box: QComboBox) -> str:
     """The target a picker names: an offered item's target, or what the user typed."""
     index = box.findText(box.currentText())
@@ -99,7 +106,7 @@ class LineagePanel(QWidget):
 
     # --- construction ----------------------------------------------------------------------
     def _build_layout(self) -> None:
-        judge = QFormLayout()
+        judge, measure = _wrapping_form(), _wrapping_form()
         judge.addRow("Suspect", self._with_browse(self.suspect))
         judge.addRow("Teacher", self._with_browse(self.teacher))
         judge.addRow("References", self.references)
@@ -110,7 +117,6 @@ class LineagePanel(QWidget):
         training.addWidget(self.preset, 1)
         judge.addRow("Train references", training)
         judge.addRow("Probe images", self.probe)
-        measure = QFormLayout()
         measure.addRow("Preset", self.eval_preset)
         measure.addRow("Students", self.students)
         measure.addRow("Defenses", self.defenses)
