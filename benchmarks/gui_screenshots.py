@@ -5,7 +5,8 @@
         --size 1024x640
 
 The window is shown at ``--size`` (default 1600x1000); other sizes than the default
-add ``-WxH`` to the file names.
+add ``-WxH`` to the file names. ``--fashion EPOCHS`` runs fashion-kd once instead (its own
+α and T, EPOCHS epochs) and saves ``soft-labels-fashion`` (Train tab) and ``compare-fashion``.
 
 Runs go to a temporary run store, so the user's runs are untouched.
 """
@@ -17,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 
-def main(out: Path, dark: bool = False, size: str = "1600x1000") -> int:
+def main(out: Path, dark: bool = False, size: str = "1600x1000", fashion: int = 0) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="wb-shots-"))
     for name in ("RUNS", "CACHE", "CONFIG"):
         os.environ[f"WORKBENCH_{name}_DIR"] = str(scratch / name.lower())
@@ -39,29 +40,37 @@ def main(out: Path, dark: bool = False, size: str = "1600x1000") -> int:
     width, height = (int(part) for part in size.split("x"))
     window.resize(width, height)
     window.show()
-    window.load_preset("synthetic-quick")
-    runs = [(8.0, 0.3), (4.0, 0.5)]  # (temperature, alpha); the last one stays on screen
+    window.load_preset("fashion-kd" if fashion else "synthetic-quick")
+    # (temperature, alpha); the last one stays on screen. None: the preset's own.
+    runs: list[tuple[float, float] | None] = [None] if fashion else [(8.0, 0.3), (4.0, 0.5)]
+    if fashion:
+        window.experiment.epochs.setValue(fashion)
 
     def run_next(*_: object) -> None:
         if not runs:
             app.processEvents()
             finish()
             return
-        temperature, alpha = runs.pop(0)
-        window.experiment.set_temperature(temperature)
-        window.experiment.method_form.controls["alpha"].setValue(alpha)
+        chosen = runs.pop(0)
+        if chosen is not None:
+            window.experiment.set_temperature(chosen[0])
+            window.experiment.method_form.controls["alpha"].setValue(chosen[1])
         window.start_run()
 
     def finish() -> None:
         out.mkdir(parents=True, exist_ok=True)
         suffix = ("-dark" if dark else "") + ("" if size == "1600x1000" else f"-{size}")
         window.curves.redraw(force=True)
-        window.tabs.setCurrentIndex(0)
-        app.processEvents()
-        window.grab().save(str(out / f"main-window{suffix}.png"))
-        window.tabs.setCurrentIndex(1)
-        app.processEvents()
-        window.grab().save(str(out / f"compare{suffix}.png"))
+        names = ("soft-labels-fashion", "compare-fashion") if fashion else ("main-window",
+                                                                            "compare")
+        for tab, name in enumerate(names):
+            window.tabs.setCurrentIndex(tab)
+            app.processEvents()
+            window.grab().save(str(out / f"{name}{suffix}.png"))
+        if fashion:
+            print(f"screenshots saved in {out}")
+            app.exit(0)
+            return
         window.tabs.setCurrentIndex(2)
         window.runs.select_rows([0, 1])
         app.processEvents()
@@ -81,5 +90,10 @@ if __name__ == "__main__":
         at = arguments.index("--size")
         chosen = arguments[at + 1]
         del arguments[at:at + 2]
+    epochs = 0
+    if "--fashion" in arguments:
+        at = arguments.index("--fashion")
+        epochs = int(arguments[at + 1])
+        del arguments[at:at + 2]
     sys.exit(main(Path(arguments[0] if arguments else "assets/screenshots"),
-                  dark="--dark" in sys.argv, size=chosen))
+                  dark="--dark" in sys.argv, size=chosen, fashion=epochs))

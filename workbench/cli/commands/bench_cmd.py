@@ -14,6 +14,7 @@ from workbench.core.measure.targets import resolve_target
 from workbench.core.measure.machine import describe_machine
 from workbench.core.paths import default_runs_dir
 from workbench.core.measure.tables import to_text
+from workbench.cli.argtypes import positive_int
 
 COLUMNS = ("model", "source", "params", "size_bytes", "file_bytes", "flops", "latency_ms",
            "latency_p95_ms", "latency_p99_ms", "throughput", "peak_memory_bytes")
@@ -29,15 +30,15 @@ def register(commands: Any) -> None:
     parser.add_argument("--input-shape", type=_shape, default=None, metavar="C,H,W",
                         help="one sample's shape for presets and files that do not record "
                         "it (default 1,28,28)")
-    parser.add_argument("--classes", type=_positive, default=None, metavar="N",
+    parser.add_argument("--classes", type=positive_int, default=None, metavar="N",
                         help="classes of a model preset's output (default 10)")
-    parser.add_argument("--repeats", type=_positive, default=DEFAULT_SETTINGS["latency_repeats"],
+    parser.add_argument("--repeats", type=positive_int, default=DEFAULT_SETTINGS["latency_repeats"],
                         help="timed batch-1 inferences (default %(default)s)")
     parser.add_argument("--warmup", type=int, default=DEFAULT_SETTINGS["warmup"],
                         help="untimed inferences first (default %(default)s)")
-    parser.add_argument("--batch", type=_positive, default=DEFAULT_SETTINGS["throughput_batch"],
+    parser.add_argument("--batch", type=positive_int, default=DEFAULT_SETTINGS["throughput_batch"],
                         help="batch size for throughput (default %(default)s)")
-    parser.add_argument("--threads", type=_positive, default=DEFAULT_SETTINGS["threads"],
+    parser.add_argument("--threads", type=positive_int, default=DEFAULT_SETTINGS["threads"],
                         help="CPU threads while timing (default %(default)s)")
     parser.add_argument("--int8", action="store_true",
                         help="also benchmark each model in dynamic int8 (nn.Linear layers)")
@@ -59,15 +60,6 @@ def _shape(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1,28,28")
     return shape
 
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number >= 1")
-    return value
 
 
 def _seconds(text: str) -> float:

@@ -20,6 +20,7 @@ from workbench.core.lineage.study import run_study
 from workbench.core.lineage.verdict import DEFAULT_LEVEL
 from workbench.core.lineage.workflow import DetectRequest, check_request, run_detection
 from workbench.core.paths import default_runs_dir
+from workbench.cli.argtypes import positive_int
 
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 TARGET_HELP = ("model preset with weights, run id/prefix/folder, checkpoint or TorchScript "
@@ -40,7 +41,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--distilled", nargs="+", default=[], metavar="D",
                         help="models known to be distilled from the teacher: they teach each "
                         "metric's direction and weight (a run means its student)")
-    parser.add_argument("--train-references", type=_count, default=0, metavar="K",
+    parser.add_argument("--train-references", type=positive_int, default=0, metavar="K",
                         help="train K runs of --preset: K labels-only references, plus K "
                         "known distilled students when the preset's teacher is TEACHER")
     parser.add_argument("--preset", default=None, help="experiment preset for "
@@ -48,7 +49,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--evaluate", metavar="PRESET", default=None,
                         help="instead of judging a suspect, measure detection: train "
                         "--students distilled and independent students of PRESET")
-    parser.add_argument("--students", type=_count, default=5, metavar="K",
+    parser.add_argument("--students", type=positive_int, default=5, metavar="K",
                         help="students of each kind for --evaluate (default %(default)s)")
     parser.add_argument("--defense", action="append", default=[], metavar="KEY=V1,V2",
                         help="with --evaluate, also sweep a defense, e.g. teacher_noise=1,3 "
@@ -56,7 +57,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override a field of the trained runs' "
                         "preset, e.g. train.epochs=5 (repeatable)")
-    parser.add_argument("--probe", type=_count, default=None, metavar="N",
+    parser.add_argument("--probe", type=positive_int, default=None, metavar="N",
                         help="use the first N test images (default: all)")
     parser.add_argument("--dataset", default=None,
                         help="probe dataset (default: what the models were trained on)")
@@ -70,15 +71,6 @@ def register(commands: Any) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.set_defaults(handler=detect_command)
 
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number >= 1")
-    return value
 
 
 def detect_command(args: argparse.Namespace) -> int:
