@@ -6,7 +6,8 @@
 
 The window is shown at ``--size`` (default 1600x1000); other sizes than the default
 add ``-WxH`` to the file names. ``--fashion EPOCHS`` runs fashion-kd once instead (its own
-α and T, EPOCHS epochs) and saves ``soft-labels-fashion`` (Train tab) and ``compare-fashion``.
+α and T, EPOCHS epochs) and saves ``soft-labels-fashion`` (Train tab, the preview on an
+image the teacher finds hard) and ``compare-fashion``.
 
 Runs go to a temporary run store, so the user's runs are untouched.
 """
@@ -16,6 +17,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def main(out: Path, dark: bool = False, size: str = "1600x1000", fashion: int = 0) -> int:
@@ -61,6 +63,8 @@ def main(out: Path, dark: bool = False, size: str = "1600x1000", fashion: int = 
         out.mkdir(parents=True, exist_ok=True)
         suffix = ("-dark" if dark else "") + ("" if size == "1600x1000" else f"-{size}")
         window.curves.redraw(force=True)
+        if fashion:
+            show_hard_sample(window, app)
         names = ("soft-labels-fashion", "compare-fashion") if fashion else ("main-window",
                                                                             "compare")
         for tab, name in enumerate(names):
@@ -81,6 +85,17 @@ def main(out: Path, dark: bool = False, size: str = "1600x1000", fashion: int = 
     window.run_finished.connect(lambda status, code: run_next())
     run_next()
     return app.exec()
+
+
+def show_hard_sample(window: Any, app: Any) -> None:
+    """Soft labels say most on an image the teacher is unsure of; scroll it into view
+    (on a small screen the preview is below the fold)."""
+    window.preview.hard_sample()
+    window.preview.pool.waitForDone()
+    app.processEvents()
+    window.centralWidget().widget(0).ensureWidgetVisible(window.preview)
+    for _ in range(5):  # the axes lay out their class names again after the scroll
+        app.processEvents()
 
 
 if __name__ == "__main__":

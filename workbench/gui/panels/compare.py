@@ -70,7 +70,7 @@ class ComparePanel(QWidget):
         self.size_plot = _bar_plot("Size", "KiB on disk")
         # Short titles and units: a plot's title sets its minimum width, and a plot wider
         # than its place is cropped, not shrunk.
-        self.latency_plot = _bar_plot("Latency", "ms, batch 1 (p50, IQR)")
+        self.latency_plot = _bar_plot("Latency", "ms (median)")
         self.scatter = AccuracyLatencyScatter()
         self.scatter_plot = self.scatter.plot
         self._build_layout()
@@ -185,7 +185,10 @@ class ComparePanel(QWidget):
             item.addItem(pg.BarGraphItem(x0=0, y=[index], width=[value], height=0.6,
                                          brush=brush))
             text = f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
-            label = pg.TextItem(text, anchor=(0.0, 0.5), color=theme.text_color())
+            # Long bars carry their value inside the end, so a narrow plot never cuts it.
+            inside = value > 0.55 * max(values, default=0)
+            label = pg.TextItem(text, anchor=(1.0, 0.5) if inside else (0.0, 0.5),
+                                color=theme.text_color())
             label.setPos(value, index)
             item.addItem(label)
         for index, spread in enumerate(spreads):

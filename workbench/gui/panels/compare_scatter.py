@@ -5,6 +5,8 @@ this widget draws them and keeps the dataset picker.
 """
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 
 import pyqtgraph as pg
@@ -97,5 +99,18 @@ class AccuracyLatencyScatter(QWidget):
         latencies = [p[0] for p in xy]
         log = bool(latencies) and max(latencies) / max(min(latencies), 1e-9) > 20
         self.plot.getPlotItem().setLogMode(x=log)
-        # On a log axis only the decades get text; labelled minor ticks ran together.
-        self.plot.getPlotItem().getAxis("bottom").setStyle(maxTextLevel=0 if log else 1)
+        # On a log axis pyqtgraph labels minor ticks too, and they ran together: name the
+        # ticks ourselves, a few round values (log10 positions, as the axis draws them).
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        axis.setTicks([log_ticks(min(latencies), max(latencies))] if log else None)
+
+
+def log_ticks(low: float, high: float, most: int = 5) -> list[tuple[float, str]]:
+    """Round values between ``low`` and ``high`` as (log10 position, text), at most ``most``."""
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    for mantissas in ((1, 2, 5), (1, 3), (1,)):
+        values = [m * 10.0 ** k for k in range(first, last + 1) for m in mantissas
+                  if low / 1.5 <= m * 10.0 ** k <= high * 1.5]
+        if len(values) <= most:
+            break
+    return [(math.log10(value), f"{value:g}") for value in values]
