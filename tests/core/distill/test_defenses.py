@@ -50,3 +50,20 @@ def test_the_offline_method_declares_both_defenses_off_by_default() -> None:
     preset = load_experiment("fashion-kd", ["distill.teacher_noise=2", "distill.top_k=3"])
     assert (preset.distill.teacher_noise, preset.distill.top_k) == (2.0, 3)
     assert hide_outputs(LOGITS, 0.0, 0) is LOGITS
+
+
+def test_any_positive_noise_is_added_in_full_even_below_one() -> None:
+    """sigma 0.5 adds exactly 0.5 x the image's fixed noise (a threshold at 1 would skip it)."""
+    from workbench.core.distill.defenses import hide_outputs, image_noise
+
+    logits = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+    hidden = hide_outputs(logits, noise=0.5)
+    assert torch.equal(hidden, logits + 0.5 * image_noise(3, 4))
+    assert not torch.equal(hidden, logits)
+
+
+def test_image_noise_keeps_its_shape_for_no_rows_and_its_rows_for_any_count() -> None:
+    from workbench.core.distill.defenses import image_noise
+
+    assert tuple(image_noise(0, 10).shape) == (0, 10)
+    assert torch.equal(image_noise(5, 3)[:2], image_noise(2, 3))

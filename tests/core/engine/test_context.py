@@ -63,9 +63,12 @@ def identical(first: nn.Module, second: nn.Module) -> bool:
 
 def test_run_context_is_the_student_context_methods_are_typed_against() -> None:
     ctx: StudentContext = context()  # the protocol's members all exist on RunContext
-    for name in StudentContext.__dict__:
-        if not name.startswith("_"):
-            assert callable(getattr(ctx, name)), name
+    # the Protocol's declared members (a mutation tool adds helpers to the class dict)
+    members = [name for name in StudentContext.__dict__
+               if not name.startswith("_") and "mutmut" not in name]
+    assert "fit" in members and "new_student" in members
+    for name in members:
+        assert callable(getattr(ctx, name)), name
 
 
 def test_new_models_leave_the_process_generator_alone_and_match_a_seeded_build() -> None:
