@@ -23,7 +23,7 @@ from workbench.core.presets.load import load_experiment
 from workbench.core.presets.save import settings_from_preset, validate_settings
 from workbench.core.runs.history import find_trained_teacher
 from workbench.core.runs.resume import open_resume
-from workbench.core.runs.store import RunInfo, read_run
+from workbench.core.runs.store import RunInfo
 from workbench.core.stream.events import RunEnded, RunStarted
 from workbench.core.stream.status import RunOutcome, RunStatus, exit_code
 from workbench.gui import dialogs, menus, settings
@@ -38,6 +38,7 @@ from workbench.gui.panels.runs import RunsPanel
 from workbench.gui.plots.live_curves import LiveCurves
 from workbench.gui.preset_actions import PresetActions
 from workbench.gui.release import release_freed_memory
+from workbench.gui.sweep_actions import SweepActions
 from workbench.gui.worker import RunWorker
 
 DEFAULT_PRESET, FALLBACK_PRESET = "fashion-kd", "synthetic-quick"
@@ -84,7 +85,10 @@ class MainWindow(QMainWindow):
         self.refresh_preset_list()
         self.compare.show_history(self.runs.runs)
         self._restore()
-        self._add_sweep()  # issue 14: Run ▸ Sweep… and the Sweep tab
+        self.sweeps = SweepActions(  # issue 14: Run ▸ Sweep… and the Sweep tab
+            self, self.tabs, self._run_menu, lambda: self._loaded_path or DEFAULT_PRESET,
+            lambda: self.runs_dir, self.open_in_compare)
+        self.sweep = self.sweeps.panel
 
     # --- construction ----------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -120,7 +124,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        run_menu = self.menuBar().addMenu("&Run")
+        run_menu = self._run_menu = self.menuBar().addMenu("&Run")
         entries = (
             (file_menu, "&Import preset…", QKeySequence.StandardKey.Open, self.presets.import_dialog),
             (file_menu, "&Save settings as preset…", QKeySequence.StandardKey.Save,
@@ -381,32 +385,3 @@ class MainWindow(QMainWindow):
                 self.presets.import_file(Path(url.toLocalFile()))
                 event.acceptProposedAction()
                 return
-
-    # --- sweeps (issue 14) ----------------------------------------------------------------------
-    def _add_sweep(self) -> None:
-        from workbench.gui.panels.sweep import SweepPanel
-
-        self.sweep = SweepPanel()
-        self.tabs.addTab(self.sweep, "Sweep")
-        self.sweep.runs_clicked.connect(
-            lambda folders: self.open_in_compare([run for run in map(read_run, folders) if run]))
-        action = QAction("S&weep…", self)
-        action.triggered.connect(self.open_sweep_dialog)
-        run_menu = next(item.menu() for item in self.menuBar().actions() if item.text() == "&Run")
-        run_menu.addAction(action)
-
-    def open_sweep_dialog(self) -> None:
-        """Sweep the loaded preset (as saved; edits in the form are not part of it)."""
-        from workbench.gui.panels.sweep_dialog import SweepDialog
-
-        if self.sweep.running:
-            dialogs.show_error(self, "A sweep is running", ["stop it before starting another"])
-            return
-        dialog = SweepDialog(self._loaded_path or DEFAULT_PRESET, self)
-        dialog.accepted.connect(lambda: self._start_sweep(dialog))
-        dialog.open()
-
-    def _start_sweep(self, dialog: Any) -> None:
-        if dialog.plan is not None:
-            self.sweep.start(dialog.plan, self.runs_dir, dialog.jobs)
-            self.tabs.setCurrentWidget(self.sweep)
