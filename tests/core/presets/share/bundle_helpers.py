@@ -77,3 +77,15 @@ def write_zip(path: Path, entries: dict[str, bytes], *, fix_manifest: bool = Tru
             info.external_attr = (0o120777 if name == link else 0o100644) << 16
             archive.writestr(info, data)
     return path
+
+
+def export_genuine_bundle(folder: Path) -> Path:
+    """A real bundle with weights, exported from the user folder, which is emptied after."""
+    from workbench.core.presets.library import user_presets_dir
+    from workbench.core.presets.share.bundle import export_bundle
+
+    write_weighted_user_preset(user_presets_dir())
+    bundle = export_bundle("mine", folder / "mine.wbpreset", with_weights=True).path
+    for path in sorted(user_presets_dir().rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    return bundle

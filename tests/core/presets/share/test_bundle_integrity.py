@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.core.presets.share.bundle_helpers import (read_entries, snapshot,
-                                                     write_weighted_user_preset, write_zip)
+from tests.core.presets.share.bundle_helpers import (export_genuine_bundle, read_entries, snapshot,
+                                                     write_zip)
 from workbench.core.errors import PresetError
 from workbench.core.models import build_model
 from workbench.core.models.weights import load_weights
 from workbench.core.presets.diff import diff_presets
 from workbench.core.presets.library import user_presets_dir
 from workbench.core.presets.load import load_experiment
-from workbench.core.presets.share.bundle import export_bundle
 from workbench.core.presets.share.importer import import_bundle
 from workbench.core.presets.yaml_io import read_yaml
 
@@ -39,10 +38,7 @@ ALIAS_BOMB = ('a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]\n'
 @pytest.fixture
 def genuine(tmp_path: Path) -> Path:
     """A real bundle with weights; the user's folder is emptied afterwards."""
-    write_weighted_user_preset(user_presets_dir())
-    bundle = export_bundle("mine", tmp_path / "mine.wbpreset", with_weights=True).path
-    for path in sorted(user_presets_dir().rglob("*"), reverse=True):
-        path.rmdir() if path.is_dir() else path.unlink()
+    bundle = export_genuine_bundle(tmp_path)
     return bundle
 
 

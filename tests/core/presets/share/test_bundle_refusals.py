@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.core.presets.share.bundle_helpers import (read_entries, snapshot, write_weighted_user_preset,
+from tests.core.presets.share.bundle_helpers import (export_genuine_bundle, read_entries, snapshot, write_weighted_user_preset,
                                                write_zip)
 from workbench.core.errors import PresetError
-from workbench.core.presets.share.bundle import export_bundle
 from workbench.core.presets.share.manifest import BundleLimits
 from workbench.core.presets.share.importer import import_bundle
 from workbench.core.presets.library import user_presets_dir
@@ -100,10 +99,7 @@ CASES: dict[str, tuple[Callable[[dict[str, bytes], Path], dict], dict, str]] = {
 @pytest.fixture
 def genuine(tmp_path: Path) -> Path:
     """A real bundle with weights; the user folder then holds an unrelated preset."""
-    write_weighted_user_preset(user_presets_dir())
-    bundle = export_bundle("mine", tmp_path / "mine.wbpreset", with_weights=True).path
-    for path in sorted(user_presets_dir().rglob("*"), reverse=True):
-        path.rmdir() if path.is_dir() else path.unlink()
+    bundle = export_genuine_bundle(tmp_path)
     write_weighted_user_preset(user_presets_dir(), model="kept", experiment="kept-exp")
     return bundle
 
