@@ -1,0 +1,1 @@
+"""Green distillation: quantization-aware distillation and pruning with distillation."""
