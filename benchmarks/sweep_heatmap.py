@@ -25,8 +25,8 @@ def main() -> None:
     panel = SweepPanel()
     panel.resize(1100, 480)
     panel.show_sweep(plan, results)
-    panel.status.setText(f"{plan.preset}: {len(results)} runs, seeds {list(plan.seeds)}, "
-                         f"{' '.join(plan.base_overrides)}")
+    changed = f", {' '.join(plan.base_overrides)}" if plan.base_overrides else ""
+    panel.status.setText(f"{plan.preset}: {len(results)} runs, seeds {list(plan.seeds)}{changed}")
     panel.show()
     app.processEvents()
     panel.grab().save(str(out))

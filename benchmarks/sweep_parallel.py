@@ -1,35 +1,111 @@
 """Sweep wall time at ``--jobs 1`` vs ``--jobs 2``: the same cells, side by side in one run.
 
 The issue's goal is <= 0.6x for a 3 x 3 x 2-seed fashion-kd sweep at 5 epochs;
-``--small`` runs a 2 x 2 x 1 sweep at 2 epochs for a busy machine. Each variant
-gets its own runs folder (so nothing resumes); the teacher's outputs are cached
-before timing so both variants read them from disk.
+``--small`` runs a 2 x 2 x 1 sweep at 2 epochs. Each variant gets its own runs
+folder (so nothing resumes); the teacher's outputs are cached before timing so
+both variants read them from disk.
+
+Besides the wall times it prints where the time went (the profile behind the
+ratio): each phase's total over the runs (from the runs' own ``timings``), the
+time inside runs that no phase counts (dataset, models, writing), the time
+outside runs (worker start, scheduling), the CPU seconds this process and its
+workers used, and the load other programs put on the machine meanwhile, which
+bounds what a second worker can win: with L other busy processes on C cores a
+fair scheduler gives J workers ``min(J, C·J/(L+J))`` cores.
 
     .venv/bin/python benchmarks/sweep_parallel.py [--small] [--out results/sweep_parallel.md]
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from workbench.core.engine.threads import free_cores, usable_cores
+from workbench.core.stream.control import RunControl
+from workbench.core.sweep import executor
+from workbench.core.sweep.cell_run import CellJob, CellResult, run_cell
 from workbench.core.sweep.executor import run_sweep
 from workbench.core.sweep.grid import parse_grid
 from workbench.core.sweep.plan import make_plan
 
 FULL = (["distill.alpha=0.1,0.5,0.9", "distill.temperature=1,4,8"], 2, 5)
 SMALL = (["distill.alpha=0.1,0.9", "distill.temperature=2,8"], 1, 2)
+PHASES = ("cache_s", "student_s", "baseline_s", "benchmark_s")
 
 
-def timed_sweep(grid: list[str], seeds: int, epochs: int, jobs: int, base: Path) -> float:
+def _cpu_s() -> float:
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                         resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def cpu_timed_cell(job: CellJob, control: RunControl | None = None) -> CellResult:
+    """``run_cell``, plus the CPU seconds the cell cost its process (in its run folder):
+    CPU time does not grow when other programs take the cores, wall time does."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    before, started = own.ru_utime + own.ru_stime, time.perf_counter()
+    result = run_cell(job, control)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    if result.run_dir:
+        (Path(result.run_dir) / "cpu.json").write_text(json.dumps(
+            {"cpu_s": own.ru_utime + own.ru_stime - before,
+             "wall_s": time.perf_counter() - started}))
+    return result
+
+
+def timed_sweep(grid: list[str], seeds: int, epochs: int, jobs: int, base: Path) -> dict[str, Any]:
     plan = make_plan("fashion-kd", parse_grid(grid), seeds, (f"train.epochs={epochs}",))
+    load_before, cpu_before = os.getloadavg()[0], _cpu_s()
     started = time.perf_counter()
     outcome = run_sweep(plan, base / f"jobs{jobs}" / "runs", jobs=jobs)
+    wall = time.perf_counter() - started
     failed = [r for r in outcome.results.values() if r.status != "completed"]
     assert not failed, failed
-    return time.perf_counter() - started
+    summaries = [json.loads((Path(r.run_dir) / "summary.json").read_text())
+                 for r in outcome.results.values() if r.run_dir]
+    phases = {name: sum(s["timings"].get(name, 0.0) for s in summaries) for name in PHASES}
+    in_runs = sum(s["ended"] - s["started"] for s in summaries)
+    cells = [json.loads((Path(r.run_dir) / "cpu.json").read_text())
+             for r in outcome.results.values() if r.run_dir]
+    return {"jobs": jobs, "wall": wall, "phases": phases, "in_runs": in_runs,
+            "unphased": in_runs - sum(phases.values()), "cpu": _cpu_s() - cpu_before,
+            "cell_cpu": sum(c["cpu_s"] for c in cells),
+            "cell_wall": sum(c["wall_s"] for c in cells),
+            "load": (load_before, os.getloadavg()[0]), "threads": outcome.threads,
+            "threads_used": sorted({r.threads_used for r in outcome.results.values()})}
+
+
+def _profile(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["| | " + " | ".join(f"jobs {row['jobs']}" for row in rows) + " |",
+             "|---|" + "---|" * len(rows)]
+
+    def line(label: str, values: list[str]) -> None:
+        lines.append(f"| {label} | " + " | ".join(values) + " |")
+
+    line("wall s", [f"{row['wall']:.1f}" for row in rows])
+    for name in PHASES:
+        line(f"{name[:-2]} phase, summed over runs, s",
+             [f"{row['phases'][name]:.1f}" for row in rows])
+    line("in runs but no phase (data, models, files), s",
+         [f"{row['unphased']:.1f}" for row in rows])
+    line("run time summed over runs, s", [f"{row['in_runs']:.1f}" for row in rows])
+    line("CPU s (this process + workers)", [f"{row['cpu']:.1f}" for row in rows])
+    line("CPU s inside cells", [f"{row['cell_cpu']:.1f}" for row in rows])
+    line("CPU s outside cells (worker start, imports, scheduling)",
+         [f"{row['cpu'] - row['cell_cpu']:.1f}" for row in rows])
+    line("cells' wall s, summed", [f"{row['cell_wall']:.1f}" for row in rows])
+    line("cores used on average (CPU s / wall s)",
+         [f"{row['cpu'] / row['wall']:.2f}" for row in rows])
+    line("torch threads per run", [str(row["threads_used"]) for row in rows])
+    line("1-min load average before → after", [f"{a:.1f} → {b:.1f}" for a, b in
+                                              (row["load"] for row in rows)])
+    return lines
 
 
 def main() -> None:
@@ -38,6 +114,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     grid, seeds, epochs = SMALL if args.small else FULL
+    executor.run_cell = cpu_timed_cell  # type: ignore[assignment]  # workers pickle it by name
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
         timed_sweep(grid[:1], 1, 1, 1, base / "warm")  # teacher outputs onto disk
@@ -51,7 +128,12 @@ def main() -> None:
              f"{epochs} epochs: {runs * seeds} runs)", "",
              f"usable cores: {len(usable_cores())}, free before timing: {free_before}", "",
              "| jobs | wall s | ratio to jobs 1 |", "|---|---|---|",
-             f"| 1 | {one:.1f} | 1.00 |", f"| 2 | {two:.1f} | {two / one:.2f} |"]
+             f"| 1 | {one['wall']:.1f} | 1.00 |",
+             f"| 2 | {two['wall']:.1f} | {two['wall'] / one['wall']:.2f} |", "",
+             "## Where the time went", "", *_profile([one, two]), "",
+             f"CPU-bound projection for two idle cores (wall = CPU s at jobs 1, CPU s / 2 at "
+             f"jobs 2, i.e. perfect balance and no slowdown from sharing caches): "
+             f"**{two['cpu'] / (2 * one['cpu']):.2f}×**"]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

@@ -20,7 +20,9 @@ def test_run_prints_one_json_object_with_the_documented_shape(tmp_path: Path) ->
     assert Path(payload["run_dir"]).is_dir()
     assert set(payload["models"]) == {"teacher", "student", "student-int8", "baseline"}
     for figures in payload["models"].values():
-        assert set(figures) == {"accuracy", "params", "size_bytes", "latency_ms", "throughput"}
+        assert set(figures) == {"accuracy", "params", "size_bytes", "latency_ms", "throughput",
+                                "energy_per_1k_j"}
+        assert figures["energy_per_1k_j"] > 0
         assert 0.0 <= figures["accuracy"] <= 1.0
         assert figures["params"] > 0 and figures["size_bytes"] > 0
         assert figures["latency_ms"] > 0 and figures["throughput"] > 0
@@ -29,6 +31,8 @@ def test_run_prints_one_json_object_with_the_documented_shape(tmp_path: Path) ->
     assert payload["retention"] == student["accuracy"] / teacher["accuracy"]
     assert payload["speedup"] == teacher["latency_ms"] / student["latency_ms"]
     assert set(payload["timings"]) >= {"teacher_s", "cache_s", "student_s", "baseline_s"}
+    assert payload["energy"]["method"] in ("rapl", "nvml", "estimate")
+    assert payload["energy"]["total_j"] > 0
     assert "student epoch 1/1" in result.stderr  # progress goes to stderr, not stdout
 
 

@@ -35,3 +35,13 @@ def test_the_table_has_one_row_per_model() -> None:
     first, header, _rule, *rows = out.getvalue().splitlines()
     assert "5.00 points below the baseline" in first
     assert [row.split()[1] for row in rows] == ["teacher", "student", "baseline"]
+
+
+def test_the_energy_bill_ends_the_report() -> None:
+    out = io.StringIO()
+    summary = {"run_id": "r1", "models": {"student": {"accuracy": 0.8, "params": 5}},
+               "energy": {"student_j": 12.0, "total_j": 12.0, "method": "rapl",
+                          "co2_g": 0.0016, "grid_intensity_g_per_kwh": 480.0}}
+    print_result(summary, out)
+    last = out.getvalue().splitlines()[-1]
+    assert last.startswith("energy: 12 J (measured, CPU package RAPL)") and "student 12 J" in last

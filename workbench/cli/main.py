@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from workbench._version import __version__
 from workbench.cli.commands import (bench_cmd, compare_cmd, data_cmd, detect_cmd, export_cmd,
-                                    presets_cmd, run_cmd, runs_cmd, sweep_cmd)
+                                    green_cmd, presets_cmd, run_cmd, runs_cmd, sweep_cmd)
 from workbench.core.errors import WorkbenchError
 
 EXIT_FAILED = 1
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in (run_cmd, presets_cmd, runs_cmd, compare_cmd, bench_cmd, export_cmd, data_cmd,
-                   detect_cmd, sweep_cmd):
+                   detect_cmd, sweep_cmd, green_cmd):
         module.register(commands)
     commands.add_parser("gui", help="open the desktop app (same as no command)")
     return parser

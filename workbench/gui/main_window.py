@@ -29,6 +29,7 @@ from workbench.core.stream.status import RunOutcome, RunStatus, exit_code
 from workbench.gui import dialogs, menus, settings
 from workbench.gui.bridge import EventBridge
 from workbench.gui.panels.compare import ComparePanel
+from workbench.gui.panels.green import GreenPanel
 from workbench.gui.panels.experiment import ExperimentPanel
 from workbench.gui.panels.lineage import LineagePanel
 from workbench.gui.panels.preview import PreviewPanel
@@ -42,7 +43,7 @@ from workbench.gui.sweep_actions import SweepActions
 from workbench.gui.worker import RunWorker
 
 DEFAULT_PRESET, FALLBACK_PRESET = "fashion-kd", "synthetic-quick"
-TABS = ("Train", "Compare", "Runs", "Lineage")
+TABS = ("Train", "Compare", "Green", "Runs", "Lineage")
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.progress = ProgressPanel()
         self.curves = LiveCurves()
         self.compare = ComparePanel()
+        self.green = GreenPanel()  # issue 13: the energy bill, distil vs from labels
         self.runs = RunsPanel(self.runs_dir)
         self.lineage = LineagePanel(self.runs_dir)
         self.tabs = QTabWidget()
@@ -87,7 +89,7 @@ class MainWindow(QMainWindow):
         self._restore()
         self.sweeps = SweepActions(  # issue 14: Run ▸ Sweep… and the Sweep tab
             self, self.tabs, self._run_menu, lambda: self._loaded_path or DEFAULT_PRESET,
-            lambda: self.runs_dir, self.open_in_compare)
+            lambda: self.runs_dir, self.runs)
         self.sweep = self.sweeps.panel
 
     # --- construction ----------------------------------------------------------------------
@@ -106,7 +108,8 @@ class MainWindow(QMainWindow):
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(380)  # the panel and its scroll bar; the window fits 1024 px
-        for widget, name in zip((self.curves, self.compare, self.runs, self.lineage), TABS):
+        for widget, name in zip((self.curves, self.compare, self.green, self.runs, self.lineage),
+                                TABS):
             self.tabs.addTab(widget, name)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -148,7 +151,7 @@ class MainWindow(QMainWindow):
             self.addAction(action)
 
     def _connect(self) -> None:
-        for panel in (self.curves, self.progress, self.compare):
+        for panel in (self.curves, self.progress, self.compare, self.green):
             panel.subscribe(self.bridge)
         self.bridge.run_started.connect(self._on_run_started)
         self.bridge.run_ended.connect(self._on_run_ended)
@@ -164,6 +167,7 @@ class MainWindow(QMainWindow):
         self.progress.compare_requested.connect(lambda: self.tabs.setCurrentWidget(self.compare))
         self.runs.runs_changed.connect(lambda: self.compare.show_history(self.runs.runs))
         self.runs.compare_requested.connect(self.open_in_compare)
+        self.runs.compare_requested.connect(self.green.show_runs)
         self.runs.folder_changed.connect(self._on_runs_folder_changed)
         self.runs.resume_requested.connect(self.resume_run)
         self.tabs.currentChanged.connect(lambda index: settings.set_value("window/tab", index))

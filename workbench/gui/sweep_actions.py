@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QTabWidget, QWidget
 
-from workbench.core.runs.store import RunInfo, read_run
 from workbench.gui import dialogs
+from workbench.gui.panels.runs import RunsPanel
 from workbench.gui.panels.sweep import SweepPanel
 
 
@@ -19,17 +19,25 @@ class SweepActions(QObject):
 
     def __init__(self, parent: QWidget, tabs: QTabWidget, run_menu: QMenu,
                  preset_reference: Callable[[], str], runs_dir: Callable[[], Path],
-                 open_in_compare: Callable[[list[RunInfo]], None]) -> None:
+                 runs_tab: RunsPanel) -> None:
         super().__init__(parent)
         self.parent_widget, self.tabs = parent, tabs
         self.preset_reference, self.runs_dir = preset_reference, runs_dir
         self.panel = SweepPanel()
         tabs.addTab(self.panel, "Sweep")
-        self.panel.runs_clicked.connect(
-            lambda folders: open_in_compare([run for run in map(read_run, folders) if run]))
+        self.runs_tab = runs_tab
+        self.panel.runs_clicked.connect(self.show_in_runs_tab)
         action = QAction("S&weep…", parent)
         action.triggered.connect(self.open_dialog)
         run_menu.addAction(action)
+
+    def show_in_runs_tab(self, folders: list[Path]) -> None:
+        """A clicked square: its runs selected in the Runs tab (curves, bands, config diff)."""
+        if self.runs_tab.select_paths(folders):
+            self.tabs.setCurrentWidget(self.runs_tab)
+        else:
+            dialogs.show_error(self.parent_widget, "Runs not found",
+                               [f"this square's runs are not in {self.runs_tab.runs_dir}"])
 
     def open_dialog(self) -> None:
         """Sweep the loaded preset (as saved; edits in the form are not part of it)."""

@@ -10,10 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from tests.core.conftest import tiny_preset
-from workbench.core.data.batches import UNLABELED, Batch
+from workbench.core.data.batches import UNLABELED, Batch, Progress
 from workbench.core.distill import METHODS
 from workbench.core.distill.dkd import (TEACHER_LOGITS, decoupled_kl, dkd_loss,
-                                        dkd_objective)
+                                        dkd_objective, dkd_step)
+from workbench.core.distill.schedule import Schedule
 from workbench.core.engine.pipeline import run_experiment
 from workbench.core.errors import PresetError
 from workbench.core.runs.store import RunStore
@@ -118,13 +119,16 @@ def test_a_confident_teacher_and_unlabeled_rows_give_finite_gradients() -> None:
 
 
 def test_warmup_ramps_the_kd_part_linearly_over_the_first_epochs() -> None:
-    batch = Batch(torch.zeros(2, 1), torch.tensor(LABELS), {TEACHER_LOGITS: torch.tensor(TEACHER)})
-    objective = dkd_objective(0.5, 2.0, 1.0, 8.0, warmup=2, steps_per_epoch=3)
+    """The ramp reads the epoch from the batch's progress (a resumed fit ramps alike)."""
+    objective = dkd_objective(0.5, 2.0, 1.0, 8.0, warmup=2)
     ramps = []
-    for _ in range(7):
+    for step in [0, 1, 2, 3, 4, 5, 6, 2]:  # the last: step 2 again, asked after step 6
+        batch = Batch(torch.zeros(2, 1), torch.tensor(LABELS),
+                      {TEACHER_LOGITS: torch.tensor(TEACHER)},
+                      progress=Progress(step, total=21, steps_per_epoch=3))
         total, hard, soft = objective([torch.tensor(STUDENT)], batch)[0].values()
         ramps.append((total - 0.5 * hard) / (4.0 * soft))
-    assert ramps == pytest.approx([0.5] * 3 + [1.0] * 4)
+    assert ramps == pytest.approx([0.5] * 3 + [1.0] * 4 + [0.5])
 
 
 def test_dkd_is_registered_with_validated_parameters() -> None:
@@ -132,7 +136,9 @@ def test_dkd_is_registered_with_validated_parameters() -> None:
     assert {name: params[name].default for name in params} == {
         "alpha": 1.0, "temperature": 4.0, "tckd_weight": 1.0, "nckd_weight": 8.0, "warmup": 0}
     preset = tiny_preset("distill.method=dkd", "distill.nckd_weight=2")
-    assert preset.to_dict()["distill"] == {"method": "dkd", "alpha": 0.5, "temperature": 4.0,
+    distill = preset.to_dict()["distill"]
+    assert {key: distill[key] for key in ("method", *params)} == {
+                                           "method": "dkd", "alpha": 0.5, "temperature": 4.0,
                                            "tckd_weight": 1.0, "nckd_weight": 2.0, "warmup": 0}
     with pytest.raises(PresetError) as raised:
         tiny_preset("distill.method=dkd", "distill.nckd_weight=-1", "distill.peers=3")
@@ -153,3 +159,63 @@ def test_dkd_trains_a_student_from_the_cached_teacher_outputs(tmp_path: Path) ->
     student = torch.load(store.path / "ckpt" / "student.pt", weights_only=True)["state_dict"]
     baseline = torch.load(store.path / "ckpt" / "baseline.pt", weights_only=True)["state_dict"]
     assert not all(torch.equal(student[key], baseline[key]) for key in student)
+
+
+@pytest.mark.parametrize("labeled", ["all", "half", "none"])
+@pytest.mark.parametrize(("alpha", "temperature", "tckd_weight", "nckd_weight", "ramp"), [
+    (1.0, 4.0, 1.0, 8.0, 1.0), (0.5, 2.0, 1.5, 8.0, 0.5), (0.0, 1.0, 0.0, 2.0, 1.0),
+    (0.3, 10.0, 2.0, 0.0, 1.0)])
+def test_the_closed_form_step_matches_autograd_on_the_reference(
+        labeled: str, alpha: float, temperature: float, tckd_weight: float,
+        nckd_weight: float, ramp: float) -> None:
+    generator = torch.Generator().manual_seed(7)
+    student = (torch.randn(24, 10, generator=generator) * 3).requires_grad_()
+    teacher = torch.randn(24, 10, generator=generator) * 4
+    labels = torch.randint(0, 10, (24,), generator=generator)
+    if labeled == "half":
+        labels[::2] = UNLABELED
+    elif labeled == "none":
+        labels[:] = UNLABELED
+    fully = labeled == "all"
+    step = dkd_step(student, labels, teacher, alpha, temperature, tckd_weight, nckd_weight,
+                    ramp, fully)
+    step.backward()
+    reference = student.detach().clone().requires_grad_()
+    total, hard, soft = dkd_loss(reference, teacher, labels, alpha, temperature, tckd_weight,
+                                 nckd_weight, ramp, fully)
+    total.backward()
+    assert step.values() == pytest.approx((total.item(), hard.item(), soft.item()),
+                                          rel=1e-5, abs=1e-6)
+    torch.testing.assert_close(student.grad, reference.grad, rtol=1e-4, atol=1e-7)
+    assert student.grad.abs().sum() > 0
+
+
+def test_the_dkd_objective_follows_the_schedule() -> None:
+    """alpha and T at a step are the schedule's: the values are dkd_loss's at those."""
+    schedule = Schedule("linear", 0.9, 6.0, alpha_end=0.1, temperature_end=2.0)
+    objective = dkd_objective(0.9, 6.0, 1.0, 8.0, schedule=schedule)
+    batch = Batch(torch.zeros(2, 1), torch.tensor(LABELS), {TEACHER_LOGITS: torch.tensor(TEACHER)},
+                  progress=Progress(4, total=5, steps_per_epoch=5))
+    values = objective([torch.tensor(STUDENT)], batch)[0].values()
+    expected = dkd_loss(torch.tensor(STUDENT), torch.tensor(TEACHER), torch.tensor(LABELS),
+                        0.1, 2.0, 1.0, 8.0, fully_labeled=True)
+    assert values == pytest.approx(tuple(value.item() for value in expected), rel=1e-5)
+    assert objective.metrics(batch.progress) == pytest.approx(
+        {"alpha": 0.1, "temperature": 2.0, "kd_ramp": 1.0})
+
+
+def test_offline_with_loss_dkd_is_what_method_dkd_was(tmp_path: Path) -> None:
+    """The legacy name loads and trains exactly like offline + loss: dkd."""
+    def student(*overrides: str) -> dict[str, torch.Tensor]:
+        preset = tiny_preset("train.baseline=false", *overrides)
+        store = RunStore(tmp_path / "runs", preset)
+        assert run_experiment(preset, recorder=store).status == "completed"
+        return torch.load(store.path / "ckpt" / "student.pt", weights_only=True)["state_dict"]
+
+    legacy = student("distill.method=dkd", "distill.alpha=0.7", "distill.nckd_weight=2",
+                     "distill.tckd_weight=0.5", "distill.warmup=1")
+    offline = student("distill.loss=dkd", "distill.alpha=0.7", "distill.dkd_beta=2",
+                      "distill.dkd_target_weight=0.5", "distill.dkd_warmup=1")
+    kd = student("distill.alpha=0.7")
+    assert all(torch.equal(legacy[key], offline[key]) for key in legacy)
+    assert not all(torch.equal(kd[key], offline[key]) for key in kd)

@@ -69,8 +69,9 @@ def test_every_model_gets_the_same_metrics_and_the_same_step_numbers() -> None:
     epochs = {event.phase: event.metrics for event in events
               if type(event).__name__ == "EpochEnded" and event.epoch == 2}
     assert set(epochs["student"]) == set(epochs["peer-2"]) == {
-        "train_loss", "lr", "train_acc", "val_loss", "val_acc"}
+        "train_loss", "lr", "train_acc", "val_loss", "val_acc", "alpha", "temperature"}
     assert epochs["student"]["lr"] == epochs["peer-2"]["lr"]
+    assert (epochs["student"]["alpha"], epochs["student"]["temperature"]) == (0.5, 3.0)
     steps = [(event.phase, event.step) for event in events if type(event).__name__ == "StepEnded"]
     assert steps == [(peer, step) for step in range(1, 7) for peer in ("student", "peer-2")]
 

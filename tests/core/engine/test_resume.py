@@ -23,6 +23,14 @@ CASES = {  # name: (preset overrides, the phase to stop in, the epoch after whic
     "online": (["distill.method=online", "distill.peers=3"], "student", 1),
     "self": (["distill.method=self", "distill.generations=2"], "gen-1", 1),
     "label-scarce": (["data.labeled=300"], "baseline", 1),
+    # schedules and curricula are functions of the step; self-paced losses are saved
+    "schedule-self-paced": (["data.labeled=300", "distill.schedule=cosine",
+                             "distill.alpha_end=0.9", "distill.temperature_end=1.5",
+                             "distill.curriculum=self-paced"], "student", 1),
+    "dkd-warmup-step-curriculum": (["distill.loss=dkd", "distill.dkd_warmup=2",
+                                    "distill.schedule=step", "distill.temperature_end=2",
+                                    "distill.curriculum=hard-first", "distill.pacing=root"],
+                                   "student", 2),
 }
 
 

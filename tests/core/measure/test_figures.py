@@ -91,5 +91,5 @@ def test_tables_show_new_figures_in_every_form() -> None:
     assert "FLOPs" in text and "2M" in text and "p99 ms" in text and "peak mem" in text
     assert "| p95 ms |" in to_markdown(rows)
     header, first = to_csv(rows).splitlines()[:2]
-    assert header.endswith("trainable_params,threads,machine")
+    assert header.endswith("trainable_params,energy_per_1k_j,threads,machine")
     assert first.endswith('"Test CPU, 2 cores, torch 2.x, 1 thread"')

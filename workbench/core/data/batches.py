@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import torch
 
@@ -11,13 +12,68 @@ UNLABELED = -1  # label value of transfer-set images: taught by the teacher alon
 
 
 @dataclass(frozen=True)
+class Progress:
+    """Where a step stands in its fit: what schedules and curricula move with.
+
+    Attributes:
+        step: optimizer steps done before this one (0 at the fit's first step).
+        total: optimizer steps of the whole fit (epochs x steps per epoch).
+        steps_per_epoch: optimizer steps of one epoch.
+    """
+
+    step: int = 0
+    total: int = 1
+    steps_per_epoch: int = 1
+
+    @property
+    def fraction(self) -> float:
+        """0 at the first step, 1 at the last: a schedule reaches its end value."""
+        return min(1.0, self.step / max(self.total - 1, 1))
+
+    @property
+    def epoch(self) -> int:
+        """The epoch this step belongs to, from 1."""
+        return self.step // max(self.steps_per_epoch, 1) + 1
+
+
+@dataclass(frozen=True)
 class Batch:
-    """One step's tensors; ``fully_labeled`` lets losses skip masking (no sync needed)."""
+    """One step's tensors; ``fully_labeled`` lets losses skip masking (no sync needed).
+
+    ``positions`` are the rows' positions in the train set (what a curriculum tracks);
+    ``progress`` says where the step stands in its fit.
+    """
 
     inputs: torch.Tensor
     labels: torch.Tensor
     extras: Mapping[str, torch.Tensor]
     fully_labeled: bool = True
+    positions: torch.Tensor | None = None
+    progress: Progress = field(default_factory=Progress)
+
+
+class BatchSampler(Protocol):
+    """Chooses each step's positions instead of one shuffled pass (a curriculum).
+
+    The step budget stays the loop's: ``epoch`` yields exactly ``steps`` batches.
+    """
+
+    def epoch(self, batch_size: int, steps: int, first: Progress,
+              generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """Positions of each batch of the epoch whose first step is ``first``."""
+        ...
+
+    def metrics(self, progress: Progress) -> dict[str, float]:
+        """Plain values for the epoch event (e.g. the eligible share of the data)."""
+        ...
+
+    def state(self) -> dict[str, Any]:
+        """What a resumed fit needs to choose the same batches (tensors, numbers)."""
+        ...
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Continue from ``state()``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -28,6 +84,7 @@ class TrainSet:
     labels: torch.Tensor
     rows: torch.Tensor
     extras: Mapping[str, torch.Tensor] = field(default_factory=dict)
+    sampler: BatchSampler | None = None  # None: one seeded shuffle per epoch
 
     fully_labeled: bool = field(init=False)
 
@@ -38,12 +95,19 @@ class TrainSet:
     def __len__(self) -> int:
         return int(self.rows.shape[0])
 
-    def take(self, positions: torch.Tensor) -> Batch:
+    def take(self, positions: torch.Tensor, progress: Progress | None = None) -> Batch:
         # index_select copies whole rows: ~5x faster than advanced indexing on images
         rows = self.rows.index_select(0, positions)
         return Batch(self.inputs.index_select(0, rows), self.labels.index_select(0, rows),
                      {name: tensor.index_select(0, rows) for name, tensor in self.extras.items()},
-                     self.fully_labeled)
+                     self.fully_labeled, positions, progress or Progress())
+
+    def positions(self, batch_size: int, steps: int, first: Progress,
+                  generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """One epoch's batches: the sampler's, or seeded shuffled passes."""
+        if self.sampler is not None:
+            return self.sampler.epoch(batch_size, steps, first, generator)
+        return epoch_positions(len(self), batch_size, generator, steps)
 
 
 def natural_steps(count: int, batch_size: int) -> int:

@@ -17,36 +17,48 @@ weight, 1.0); the paper's alpha and beta are ``tckd_weight`` and ``nckd_weight``
 ``ramp`` = min(epoch / warmup, 1) grows the KD part over the first epochs (the
 paper's warm-up; 1 from the start when warmup = 0). The target class is the
 label; a transfer-set row (label -1) uses the teacher's top class.
+
+The training step (``dkd_step``) hands backward the closed-form gradient on the
+student logits s (z = s / T, p = softmax(z), p̂ = softmax over the non-target classes,
+c the target class, B the batch):
+
+    d TCKD / d z = (p_c - p^T_c) * (onehot(c) - p̂^S)      (p̂^S_c taken as 0)
+    d NCKD / d z = p̂^S - p̂^T                               (0 at c)
+    d L / d s   = alpha * dCE/ds + ramp * T * (tckd_weight dTCKD/dz + nckd_weight dNCKD/dz) / B
+
+(derivation: log p_c = z_c - LSE(z), log(1 - p_c) = LSE_{j != c}(z) - LSE(z)); the
+test checks it against autograd on ``dkd_loss``. ``dkd_loss`` stays the reference.
+DKD is ``distill.loss: dkd`` of the offline method (see offline.py and teaching.py).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from workbench.core.config.params import Param
-from workbench.core.data.batches import UNLABELED, Batch
+from workbench.core.data.batches import UNLABELED, Batch, Progress
 from workbench.core.distill.losses import hard_loss
-from workbench.core.distill.method import StudentContext
-from workbench.core.distill.registry import METHODS
-from workbench.core.distill.step_loss import GraphLoss, Objective, StepLoss
+from workbench.core.distill.schedule import Schedule
+from workbench.core.distill.step_loss import (TEACHER_LOGITS, DistillLoss, StepLoss,
+                                              hard_loss_adding_grad)
 
-TEACHER_LOGITS = "teacher_logits"  # the batch extra: the teacher's raw logits per row
+__all__ = ["TEACHER_LOGITS", "DKD_PARAMS", "DKDObjective", "decoupled_kl", "dkd_loss",
+           "dkd_objective", "dkd_step"]
 
-PARAMS = (
-    Param("alpha", "float", 1.0, "weight of the hard-label loss (the paper's CE weight; the "
-          "KD parts have their own weights)", minimum=0.0, maximum=1.0),
-    Param("temperature", "float", 4.0, "softening temperature T of both softmaxes",
-          minimum=0.0, exclusive_minimum=True, maximum=100.0),
-    Param("tckd_weight", "float", 1.0, "weight of target-class KD (the teacher's confidence "
-          "in the label; the paper's alpha)", minimum=0.0, maximum=100.0),
-    Param("nckd_weight", "float", 8.0, "weight of non-target-class KD (the teacher's ranking "
-          "of the wrong classes; the paper's beta)", minimum=0.0, maximum=100.0),
-    Param("warmup", "int", 0, "epochs over which the KD part ramps up linearly "
-          "(0 = full weight from the start; the paper uses 20 of 240)", minimum=0,
+DKD_TEACHER = "dkd_teacher"  # batch extra: ``teacher_parts`` at a fixed T, one row per image
+DKD_TARGETS = "dkd_targets"  # batch extra: the target class (label, or the teacher's top one)
+TINY = torch.finfo(torch.float32).tiny  # 1 - p_c below this is taken as this (log stays finite)
+
+DKD_PARAMS = (
+    Param("dkd_beta", "float", 8.0, "loss: dkd — weight of non-target-class KD (the teacher's "
+          "ranking of the wrong classes; the paper's beta)", minimum=0.0, maximum=100.0),
+    Param("dkd_target_weight", "float", 1.0, "loss: dkd — weight of target-class KD (the "
+          "teacher's confidence in the label; the paper's alpha)", minimum=0.0, maximum=100.0),
+    Param("dkd_warmup", "int", 0, "loss: dkd — epochs over which the KD part ramps up "
+          "linearly (0 = full weight from the start; the paper uses 20 of 240)", minimum=0,
           maximum=1000),
 )
 
@@ -63,36 +75,139 @@ def decoupled_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor,
     return tckd, nckd
 
 
+def dkd_targets(labels: torch.Tensor, teacher_logits: torch.Tensor) -> torch.Tensor:
+    """The target class per row: the label, or the teacher's top class where it is -1."""
+    return torch.where(labels == UNLABELED, teacher_logits.argmax(1), labels)
+
+
 def dkd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, labels: torch.Tensor,
              alpha: float, temperature: float, tckd_weight: float, nckd_weight: float,
              ramp: float = 1.0, fully_labeled: bool = False
              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(total, hard, soft): soft = tckd_weight * TCKD + nckd_weight * NCKD, batch mean."""
     hard = hard_loss(student_logits, labels, fully_labeled)
-    targets = torch.where(labels == UNLABELED, teacher_logits.argmax(1), labels)
+    targets = dkd_targets(labels, teacher_logits)
     tckd, nckd = decoupled_kl(student_logits, teacher_logits, targets, temperature)
     soft = tckd_weight * tckd.mean() + nckd_weight * nckd.mean()
     return alpha * hard + ramp * temperature ** 2 * soft, hard, soft
 
 
-def dkd_objective(alpha: float, temperature: float, tckd_weight: float, nckd_weight: float,
-                  warmup: int = 0, steps_per_epoch: int = 1) -> Objective:
+def teacher_parts(teacher_logits: torch.Tensor, targets: torch.Tensor,
+                  temperature: float) -> torch.Tensor:
+    """All a DKD step needs of the teacher at T, packed one row per image.
+
+    Columns: p̂^T (C, 0 at the target) | p^T_c | 1 - p^T_c | sum b log b over [p^T_c,
+    1 - p^T_c] | sum p̂^T log p̂^T. Computed once per fit when T is fixed.
+    """
+    scaled = teacher_logits.float() / temperature
+    target = F.one_hot(targets, scaled.shape[1]).bool()
+    others = scaled.masked_fill(target, -torch.inf)
+    lse_all = torch.logsumexp(scaled, dim=1, keepdim=True)
+    lse_rest = torch.logsumexp(others, dim=1, keepdim=True)
+    hat = (others - lse_rest).exp()
+    binary = torch.cat([scaled.gather(1, targets.unsqueeze(1)) - lse_all, lse_rest - lse_all],
+                       dim=1).exp()
+    return torch.cat([hat, binary, torch.special.xlogy(binary, binary).sum(1, keepdim=True),
+                      torch.special.xlogy(hat, hat).sum(1, keepdim=True)], dim=1)
+
+
+def dkd_extras(teacher_logits: torch.Tensor, labels: torch.Tensor,
+               temperature: float) -> dict[str, torch.Tensor]:
+    """Per-row extras of a fixed-T DKD fit: the teacher's packed parts and target classes.
+
+    ``labels`` has one row per image; ``teacher_logits`` may hold several views of each
+    (view by view), which share their image's label.
+    """
+    repeats = teacher_logits.shape[0] // max(1, labels.shape[0])
+    targets = dkd_targets(labels.to(teacher_logits.device).repeat(repeats), teacher_logits)
+    return {DKD_TEACHER: teacher_parts(teacher_logits, targets, temperature),
+            DKD_TARGETS: targets}
+
+
+def dkd_step(logits: torch.Tensor, labels: torch.Tensor, teacher_logits: torch.Tensor,
+             alpha: float, temperature: float, tckd_weight: float, nckd_weight: float,
+             ramp: float = 1.0, fully_labeled: bool = False) -> StepLoss:
+    """One DKD step with its gradient on the logits in closed form (values as ``dkd_loss``)."""
+    targets = labels if fully_labeled else dkd_targets(labels, teacher_logits)
+    parts = teacher_parts(teacher_logits, targets, temperature)
+    return dkd_step_from_parts(logits, labels, targets, parts, alpha, temperature,
+                               tckd_weight, nckd_weight, ramp, fully_labeled)
+
+
+def dkd_step_from_parts(logits: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor,
+                        parts: torch.Tensor, alpha: float, temperature: float,
+                        tckd_weight: float, nckd_weight: float, ramp: float = 1.0,
+                        fully_labeled: bool = False) -> StepLoss:
+    """``dkd_step`` with the teacher's side given as ``teacher_parts`` (see the module doc).
+
+    With log p = log_softmax(z) and r = 1 - p_c summed over the other classes (no
+    cancellation): TCKD = sum b^T log b^T - p^T_c log p_c - (1 - p^T_c) log r and, as p̂^T
+    sums to 1 and is 0 at c, NCKD = sum p̂^T log p̂^T - p̂^T . log p + log r. About thirty
+    small kernels in all: a KD step takes about a dozen.
+    """
+    rows, classes = logits.shape
+    with torch.no_grad():
+        scores = logits.detach()
+        hat_teacher, teacher_target, teacher_rest, binary_term, hat_term = parts.split(
+            [classes, 1, 1, 1, 1], dim=1)
+        column = targets.unsqueeze(1)
+        log_probs = torch.log_softmax(scores * (1.0 / temperature), dim=1)
+        others = log_probs.exp().scatter_(1, column, 0.0)  # p_k, 0 at c
+        rest = others.sum(1, keepdim=True).clamp_(min=TINY)  # 1 - p_c, summed: no cancellation
+        log_rest, log_target = rest.log(), log_probs.gather(1, column)
+        tckd = binary_term.addcmul(teacher_target, log_target, value=-1.0).addcmul_(
+            teacher_rest, log_rest, value=-1.0)
+        nckd = hat_term.add(log_rest).sub_((hat_teacher * log_probs).sum(1, keepdim=True))
+        soft_sum = tckd.mul_(tckd_weight).add_(nckd, alpha=nckd_weight).sum()
+        shift = log_target.exp_().sub_(teacher_target).mul_(tckd_weight)  # w_t (p_c - p^T_c)
+        grad = others.mul_((nckd_weight - shift).div_(rest))  # p̂_k (w_n - shift)
+        grad.sub_(hat_teacher, alpha=nckd_weight).scatter_add_(1, column, shift)
+        grad.mul_(ramp * temperature / rows)
+        hard = hard_loss_adding_grad(scores, labels, fully_labeled, grad, alpha)
+    return DistillLoss(hard, soft_sum, rows, logits, grad, alpha, ramp * temperature ** 2)
+
+
+@dataclass(frozen=True)
+class DKDObjective:
     """DKD of each model from batches carrying the teacher's logits (``TEACHER_LOGITS``).
 
-    The warm-up counts the fit's steps: epoch e (from 1) is step // steps_per_epoch + 1.
+    alpha and T follow ``schedule``; the warm-up ramp is min(epoch / warmup, 1) with the
+    epoch read from the batch's progress, so a resumed fit ramps alike.
     """
-    steps = [0]
 
-    def objective(logits: Sequence[torch.Tensor], batch: Batch) -> list[StepLoss]:
-        epoch = steps[0] // max(steps_per_epoch, 1) + 1
-        steps[0] += 1
-        ramp = min(epoch / warmup, 1.0) if warmup else 1.0
-        teacher = batch.extras[TEACHER_LOGITS]
-        return [GraphLoss(*dkd_loss(own, teacher, batch.labels, alpha, temperature,
-                                    tckd_weight, nckd_weight, ramp, batch.fully_labeled))
-                for own in logits]
+    schedule: Schedule
+    tckd_weight: float
+    nckd_weight: float
+    warmup: int = 0
 
-    return objective
+    def ramp(self, progress: Progress) -> float:
+        return min(progress.epoch / self.warmup, 1.0) if self.warmup else 1.0
+
+    def __call__(self, logits: Sequence[torch.Tensor], batch: Batch) -> list[StepLoss]:
+        alpha, temperature = self.schedule.at(batch.progress.fraction)
+        ramp, labels = self.ramp(batch.progress), batch.labels
+        if DKD_TEACHER in batch.extras and not self.schedule.moves_temperature:
+            parts = batch.extras[DKD_TEACHER]
+            targets = labels if batch.fully_labeled else batch.extras[DKD_TARGETS]
+        else:  # a moving T: the teacher's side at this step's T
+            with torch.no_grad():
+                teacher = batch.extras[TEACHER_LOGITS]
+                targets = labels if batch.fully_labeled else dkd_targets(labels, teacher)
+                parts = teacher_parts(teacher, targets, temperature)
+        return [dkd_step_from_parts(own, labels, targets, parts, alpha, temperature,
+                                    self.tckd_weight, self.nckd_weight, ramp,
+                                    batch.fully_labeled) for own in logits]
+
+    def metrics(self, progress: Progress) -> dict[str, float]:
+        alpha, temperature = self.schedule.at(progress.fraction)
+        return {"alpha": alpha, "temperature": temperature, "kd_ramp": self.ramp(progress)}
+
+
+def dkd_objective(alpha: float, temperature: float, tckd_weight: float, nckd_weight: float,
+                  warmup: int = 0, schedule: Schedule | None = None) -> DKDObjective:
+    """DKD at fixed ``alpha`` and ``temperature``, or following ``schedule``."""
+    return DKDObjective(schedule or Schedule("constant", alpha, temperature), tckd_weight,
+                        nckd_weight, warmup)
 
 
 def _binary_log_probs(scaled_logits: torch.Tensor, targets: torch.Tensor,
@@ -113,28 +228,3 @@ def _kl_rows(log_p: torch.Tensor, log_q: torch.Tensor) -> torch.Tensor:
     absent = torch.isneginf(log_p)
     difference = log_p.masked_fill(absent, 0.0) - log_q.masked_fill(absent, 0.0)
     return (log_p.exp() * difference).sum(dim=1)
-
-
-@METHODS.register("dkd", params=PARAMS,
-                  help="decoupled KD: target-class and non-target-class parts weighed apart")
-class DecoupledDistillation:
-    """Offline DKD from the teacher's cached logits (Zhao et al., CVPR 2022)."""
-
-    uses_teacher_cache = True
-
-    def __init__(self, alpha: float, temperature: float, tckd_weight: float,
-                 nckd_weight: float, warmup: int, **_: Any) -> None:
-        self.alpha, self.temperature = alpha, temperature
-        self.tckd_weight, self.nckd_weight, self.warmup = tckd_weight, nckd_weight, warmup
-
-    def phases(self) -> list[str]:
-        return ["student"]
-
-    def train(self, context: StudentContext) -> dict[str, nn.Module]:
-        """Fit one student on batches that carry the teacher's raw logits."""
-        train_set = context.student_train_set({TEACHER_LOGITS: context.cached_teacher_logits()})
-        objective = dkd_objective(self.alpha, self.temperature, self.tckd_weight,
-                                  self.nckd_weight, self.warmup, context.student_steps())
-        student = context.new_student()
-        context.fit(["student"], [student], objective, train_set)
-        return {"student": student}

@@ -23,6 +23,9 @@ class StudentContext(Protocol):
     def new_student(self, seed_offset: int = 0) -> nn.Module:
         """A fresh student seeded by ``train.seed + seed_offset`` (same seed, same weights)."""
 
+    def new_assistant(self, index: int) -> nn.Module:
+        """A fresh model of ``distill.assistants[index]`` (a preset other than the student's)."""
+
     def fit(self, phases: Sequence[str], models: Sequence[nn.Module], objective: Objective,
             train_set: TrainSet) -> None:
         """Train ``models`` together on the same batches; model i reports as ``phases[i]``.

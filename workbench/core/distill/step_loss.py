@@ -25,8 +25,11 @@ from typing import Protocol
 import torch
 import torch.nn.functional as F
 
-from workbench.core.data.batches import UNLABELED, Batch
-from workbench.core.distill.losses import hard_loss
+from workbench.core.data.batches import UNLABELED, Batch, Progress
+from workbench.core.distill.losses import hard_loss, soft_targets
+from workbench.core.distill.schedule import Schedule
+
+TEACHER_LOGITS = "teacher_logits"  # batch extra: the teacher's raw logits per row
 
 
 class StepLoss(Protocol):
@@ -106,12 +109,12 @@ def kd_step(logits: torch.Tensor, labels: torch.Tensor, probs: torch.Tensor,
         log_q = torch.log_softmax(scores / temperature, dim=1)
         soft_sum = neg_entropy.sum().sub_(torch.dot(probs.reshape(-1), log_q.reshape(-1)))
         grad = log_q.exp_().sub_(probs).mul_((1.0 - alpha) * temperature / rows)
-        hard = _hard_loss_adding_grad(scores, labels, fully_labeled, grad, alpha)
+        hard = hard_loss_adding_grad(scores, labels, fully_labeled, grad, alpha)
     return DistillLoss(hard, soft_sum, rows, logits, grad, alpha,
                        (1.0 - alpha) * temperature ** 2)
 
 
-def _hard_loss_adding_grad(scores: torch.Tensor, labels: torch.Tensor, fully_labeled: bool,
+def hard_loss_adding_grad(scores: torch.Tensor, labels: torch.Tensor, fully_labeled: bool,
                            grad: torch.Tensor, alpha: float) -> torch.Tensor:
     """``hard_loss``'s value; adds ``alpha`` times its gradient to ``grad``.
 
@@ -144,12 +147,35 @@ def cross_entropy_objective(logits: Sequence[torch.Tensor], batch: Batch) -> lis
     return [PlainLoss(hard_loss(own, batch.labels, batch.fully_labeled)) for own in logits]
 
 
-def kd_objective(alpha: float, temperature: float) -> Objective:
-    """Hinton KD of each model from batches carrying ``probs``/``neg_entropy`` extras."""
+@dataclass(frozen=True)
+class KDObjective:
+    """Hinton KD of each model, with alpha and T taken from ``schedule`` at each step.
 
-    def objective(logits: Sequence[torch.Tensor], batch: Batch) -> list[StepLoss]:
-        probs, neg_entropy = batch.extras["probs"], batch.extras["neg_entropy"]
+    Batches carry ``probs``/``neg_entropy`` (softened once at a fixed T) or the
+    teacher's raw logits (``TEACHER_LOGITS``), softened per batch at the step's T:
+    a [batch x classes] softmax, the price of a moving T.
+    """
+
+    schedule: Schedule
+
+    def __call__(self, logits: Sequence[torch.Tensor], batch: Batch) -> list[StepLoss]:
+        alpha, temperature = self.schedule.at(batch.progress.fraction)
+        if "probs" in batch.extras and not self.schedule.moves_temperature:
+            probs, neg_entropy = batch.extras["probs"], batch.extras["neg_entropy"]
+        else:
+            with torch.no_grad():
+                targets = soft_targets(batch.extras[TEACHER_LOGITS], temperature)
+            probs, neg_entropy = targets.probs, targets.neg_entropy
         return [kd_step(own, batch.labels, probs, neg_entropy, alpha, temperature,
                         batch.fully_labeled) for own in logits]
 
-    return objective
+    def metrics(self, progress: Progress) -> dict[str, float]:
+        """The step's alpha and T, for the epoch event (and metrics.jsonl)."""
+        alpha, temperature = self.schedule.at(progress.fraction)
+        return {"alpha": alpha, "temperature": temperature}
+
+
+def kd_objective(alpha: float, temperature: float,
+                 schedule: Schedule | None = None) -> KDObjective:
+    """Hinton KD at fixed ``alpha`` and ``temperature``, or following ``schedule``."""
+    return KDObjective(schedule or Schedule("constant", alpha, temperature))

@@ -21,6 +21,8 @@ from workbench.core.engine.loop import (FitResult, Hooks, LoopState, PhaseSpec, 
 from workbench.core.engine.resume import FitPlan, ResumeJournal, put_back
 from workbench.core.engine.run_random import RunRandom
 from workbench.core.engine.teacher_cache import TeacherLogitsCache
+from workbench.core.engine.teaching import run_views, stage_preset, view_steps, with_views
+from workbench.core.data.views import ViewPlan, predict_views
 from workbench.core.stream.events import PhaseStarted
 from workbench.core.models import build_model
 from workbench.core.presets.experiment import ExperimentPreset
@@ -56,12 +58,15 @@ class RunContext:
     fits: dict[str, FitResult] = field(default_factory=dict)
     logits_cache: TeacherLogitsCache | None = None  # the caller's, kept across its runs
     resume_state: dict[str, Any] | None = None  # a stopped run's state, to continue it
+    member_test_logits: dict[str, torch.Tensor] = field(default_factory=dict)  # teacher-k
     random: RunRandom = field(init=False)
     journal: ResumeJournal = field(init=False)
+    views: ViewPlan | None = field(init=False)  # distill.views > 1: fixed augmented views
 
     def __post_init__(self) -> None:
         self.random = RunRandom(self.device, self.preset.train.seed)
         self.journal = ResumeJournal(self.recorder, self.resume_state)
+        self.views = run_views(self.preset, self.data, self.device)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -77,9 +82,19 @@ class RunContext:
     def new_student(self, seed_offset: int = 0) -> nn.Module:
         return self.new_model(self.preset.student, seed_offset)
 
+    def new_assistant(self, index: int) -> nn.Module:
+        """A fresh model of ``distill.assistants[index]``, seeded like the student."""
+        return self.new_model(self.preset.assistants[index])
+
+    def model_preset(self, name: str) -> ModelPreset:
+        """The preset a trained model of this run was built from (for its checkpoint)."""
+        return stage_preset(self.preset, name)
+
     def labeled_train_set(self) -> TrainSet:
-        """Only the rows that keep their labels (what a plain student may learn from)."""
-        return TrainSet(self.data.inputs, self.data.labels, self.data.labeled_rows)
+        """Only the rows that keep their labels (what a plain student may learn from);
+        with ``distill.views`` their fixed views, so a baseline sees what the student sees."""
+        return with_views(self.views, self.data.inputs, self.data.labels,
+                          self.data.labeled_rows, {})
 
     def distill_train_set(self, teacher_logits: torch.Tensor, temperature: float) -> TrainSet:
         """All training rows with the teacher's softened targets at ``temperature``."""
@@ -96,8 +111,8 @@ class RunContext:
 
     def student_train_set(self, extras: Mapping[str, torch.Tensor] | None = None) -> TrainSet:
         """All training rows (transfer-set rows carry label -1) with per-row extras."""
-        return TrainSet(self.data.inputs, self.data.labels, self.data.train_rows,
-                        dict(extras or {}))
+        return with_views(self.views, self.data.inputs, self.data.labels,
+                          self.data.train_rows, dict(extras or {}))
 
     def student_steps(self) -> int:
         return natural_steps(int(self.data.train_rows.shape[0]), self.preset.train.batch_size)
@@ -111,8 +126,9 @@ class RunContext:
         Every epoch end is saved for a resume; a resumed run puts back the fits that
         had finished and continues the one that was interrupted (see resume.py).
         """
-        spec = PhaseSpec(recipe or self.preset.train, self.preset.train.seed, steps_per_epoch,
-                         augment)
+        recipe = recipe or self.preset.train
+        steps_per_epoch = steps_per_epoch or view_steps(train_set, recipe.batch_size)
+        spec = PhaseSpec(recipe, self.preset.train.seed, steps_per_epoch, augment)
         plan = self.journal.plan(phases)
         if plan.finished is not None:
             self._put_back(plan, spec, phases, models, train_set)
@@ -150,7 +166,11 @@ class RunContext:
                  steps_per_epoch=self.student_steps())
 
     def logits(self, model: nn.Module) -> torch.Tensor:
-        """``model``'s logits for every training image (rows of ``data.inputs``)."""
+        """``model``'s logits for every training image (rows of ``data.inputs``); with
+        ``distill.views``, for every view of it, view by view (as the teacher's are cached)."""
+        if self.views is not None:
+            return predict_views(lambda chunk: predict(model, chunk), self.data.inputs,
+                                 self.views)
         return predict(model, self.data.inputs)
 
     def save(self, name: str, model: nn.Module, model_preset: ModelPreset) -> None:

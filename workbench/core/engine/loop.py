@@ -13,6 +13,11 @@ come from the loop's own generator; dropout draws from torch's default one, whic
 A fit can be saved at every epoch end (``on_epoch`` gets a ``LoopState``) and
 continued from such a state: the same batches, flips and updates follow, so a
 resumed fit ends with the weights an uninterrupted one would have had.
+
+Every batch carries its ``Progress`` (step, total steps), so schedules and curricula
+are functions of the step, never counters of their own: a resumed fit sees the same
+values. An objective with a ``metrics(progress)`` method (the scheduled alpha and T)
+and a train set's sampler (a curriculum) add their values to each epoch's metrics.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from workbench.core.data.batches import TrainSet, epoch_positions, natural_steps
+from workbench.core.data.batches import Progress, TrainSet, natural_steps
 from workbench.core.stream.control import RunControl
 from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseStarted,
                                           RunPaused, StepEnded)
@@ -78,6 +83,7 @@ class LoopState:
         models, optimizers, schedules: one ``state_dict`` per model (schedule None if constant).
         generator: the batch-order and flip generator's state.
         results: each model's ``FitResult`` as plain values (history, best epoch).
+        sampler: the train set's sampler state (a self-paced curriculum's losses), or None.
     """
 
     epoch: int
@@ -87,6 +93,7 @@ class LoopState:
     schedules: list[dict[str, Any] | None]
     generator: torch.Tensor
     results: list[dict[str, Any]]
+    sampler: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,9 +145,9 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
     learners = [_learner(phase, model, recipe, recipe.epochs * steps)
                 for phase, model in zip(phases, models)]
     generator = torch.Generator().manual_seed(spec.seed)
-    first_epoch, step = 1, 0
+    first_epoch, step, total = 1, 0, recipe.epochs * steps
     if resume is not None:
-        first_epoch, step = _restore(resume, learners, generator)
+        first_epoch, step = _restore(resume, learners, generator, train_set)
     for learner in learners:
         hooks.emit(PhaseStarted(learner.phase, recipe.epochs, steps))
     started = time.perf_counter()
@@ -148,9 +155,10 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
         for learner in learners:
             learner.model.train()
             learner.loss_sum, learner.hits = 0.0, TrainHits()
-        for positions in epoch_positions(len(train_set), recipe.batch_size, generator,
-                                         spec.steps_per_epoch):
-            batch = train_set.take(positions.to(train_set.rows.device))
+        for positions in train_set.positions(recipe.batch_size, steps,
+                                             Progress(step, total, steps), generator):
+            batch = train_set.take(positions.to(train_set.rows.device),
+                                   Progress(step, total, steps))
             inputs = _augment(batch.inputs, spec.augment, generator)
             logits = [learner.model(inputs) for learner in learners]
             losses = _checked(objective(logits, batch), len(learners))
@@ -160,9 +168,10 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
                 _report_step(hooks, spec, learner, epoch, step, loss)
                 learner.hits.add(own_logits, batch.labels)
             hooks.checkpoint()
-        ended = [_epoch_metrics(learner, epoch, steps, val) for learner in learners]
+        taught = _taught_metrics(objective, train_set, Progress(step - 1, total, steps))
+        ended = [_epoch_metrics(learner, epoch, steps, val, taught) for learner in learners]
         if on_epoch is not None:
-            on_epoch(_snapshot(learners, epoch, step, generator))
+            on_epoch(_snapshot(learners, epoch, step, generator, train_set))
         for learner, metrics in zip(learners, ended):
             hooks.emit(EpochEnded(learner.phase, epoch, metrics))
     seconds = time.perf_counter() - started
@@ -178,8 +187,8 @@ def _learner(phase: str, model: nn.Module, recipe: Section, total_steps: int) ->
     return _Learner(phase, model, optimizer, build_schedule(optimizer, recipe, total_steps))
 
 
-def _restore(state: LoopState, learners: Sequence[_Learner],
-             generator: torch.Generator) -> tuple[int, int]:
+def _restore(state: LoopState, learners: Sequence[_Learner], generator: torch.Generator,
+             train_set: TrainSet) -> tuple[int, int]:
     """Put a saved fit back in place; returns (first epoch to run, steps so far)."""
     if len(state.models) != len(learners):
         raise ValueError(f"a saved fit of {len(state.models)} models cannot continue "
@@ -192,23 +201,38 @@ def _restore(state: LoopState, learners: Sequence[_Learner],
             learner.schedule.load_state_dict(schedule)
         learner.result = result_from_dict(result)
     generator.set_state(state.generator)
+    if train_set.sampler is not None and state.sampler is not None:
+        train_set.sampler.load_state(state.sampler)
     return state.epoch + 1, state.step
 
 
 def _snapshot(learners: Sequence[_Learner], epoch: int, step: int,
-              generator: torch.Generator) -> LoopState:
+              generator: torch.Generator, train_set: TrainSet) -> LoopState:
     return LoopState(epoch, step, [learner.model.state_dict() for learner in learners],
                      [learner.optimizer.state_dict() for learner in learners],
                      [None if learner.schedule is None else learner.schedule.state_dict()
                       for learner in learners],
                      generator.get_state(), [result_to_dict(learner.result)
-                                             for learner in learners])
+                                             for learner in learners],
+                     None if train_set.sampler is None else train_set.sampler.state())
 
 
-def _epoch_metrics(learner: _Learner, epoch: int, steps: int,
-                   val: Validation | None) -> dict[str, float]:
+def _taught_metrics(objective: Objective, train_set: TrainSet,
+                    progress: Progress) -> dict[str, float]:
+    """The objective's scheduled values and the sampler's share at ``progress``."""
+    values: dict[str, float] = {}
+    reported = getattr(objective, "metrics", None)
+    if callable(reported):
+        values.update(reported(progress))
+    if train_set.sampler is not None:
+        values.update(train_set.sampler.metrics(progress))
+    return values
+
+
+def _epoch_metrics(learner: _Learner, epoch: int, steps: int, val: Validation | None,
+                   taught: dict[str, float]) -> dict[str, float]:
     metrics = {"train_loss": learner.loss_sum / steps,
-               "lr": learner.optimizer.param_groups[0]["lr"]}
+               "lr": learner.optimizer.param_groups[0]["lr"], **taught}
     record_epoch(epoch, learner.model, learner.result, metrics, *learner.hits.counts(), val)
     return metrics
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -9,48 +10,75 @@ from torch import nn
 
 from workbench.core.measure.figures import model_figures
 from workbench.core.models.weights import weights_digest
+from workbench.core.data.batches import TrainSet
 from workbench.core.engine.context import RunContext
-from workbench.core.stream.events import PhaseProgress, PhaseStarted
+from workbench.core.presets.model import ModelPreset
+from workbench.core.stream.events import PhaseStarted
 from workbench.core.distill.step_loss import cross_entropy_objective
 from workbench.core.engine.loop import PREDICT_BATCH, end_phase, predict
 from workbench.core.engine.teacher_cache import cache_key, teacher_logits
+from workbench.core.engine.teacher_pass import ShardMeter, pass_plan
 from workbench.core.measure.quantize import INT8_SUFFIX, int8_figures
 
 
-def train_teacher(ctx: RunContext, teacher: nn.Module) -> None:
-    """Fit a teacher that came without weights, on the labeled rows only."""
-    ctx.fit(["teacher"], [teacher], cross_entropy_objective, ctx.labeled_train_set(),
+def train_teacher(ctx: RunContext, teacher: nn.Module, name: str = "teacher",
+                  preset: ModelPreset | None = None) -> None:
+    """Fit a teacher that came without weights, on the labeled rows only (never on the
+    student's views: the teacher's own recipe says how it is augmented)."""
+    rows = TrainSet(ctx.data.inputs, ctx.data.labels, ctx.data.labeled_rows)
+    ctx.fit([name], [teacher], cross_entropy_objective, rows,
             recipe=ctx.preset.teacher_train, augment=ctx.preset.teacher_train.augment)
-    ctx.save("teacher", teacher, ctx.preset.teacher)
+    ctx.save(name, teacher, preset or ctx.preset.teacher)
 
 
-def cache_steps(ctx: RunContext) -> int:
-    """Batches of teacher inference: training images, then test images."""
-    return (-(-ctx.data.inputs.shape[0] // PREDICT_BATCH)
-            + -(-ctx.data.test_inputs.shape[0] // PREDICT_BATCH))
+def cache_steps(ctx: RunContext, teachers: int = 1) -> int:
+    """Batches of teacher inference: training images (once per view), then test images."""
+    views = 1 if ctx.views is None else ctx.views.count
+    return teachers * (views * -(-ctx.data.inputs.shape[0] // PREDICT_BATCH)
+                       + -(-ctx.data.test_inputs.shape[0] // PREDICT_BATCH))
 
 
 def cache_teacher(ctx: RunContext, teacher: nn.Module, cache_dir: Any = None) -> str:
     """Compute (or load) the teacher's logits for every training and test image once."""
     started = time.perf_counter()
     ctx.hooks.emit(PhaseStarted("cache", 1, cache_steps(ctx)))
-    key = cache_key(weights_digest(teacher), ctx.data.dataset.fingerprint,
-                    int(ctx.data.inputs.shape[0]))
-    done = [0]
-
-    def advance() -> None:
-        done[0] += 1
-        ctx.hooks.emit(PhaseProgress("cache", done[0]))
-        ctx.hooks.checkpoint()
-
     notes: list[str] = []
-    train, test, origin = teacher_logits(teacher, ctx.data.inputs, ctx.data.test_inputs, key,
-                                         cache_dir, on_batch=advance, on_note=notes.append,
-                                         memory=ctx.logits_cache)
+    train, test, origin, key = member_logits(ctx, teacher, cache_dir, cache_progress(ctx),
+                                             notes)
     ctx.teacher_logits, ctx.teacher_test_logits = train, test
     end_phase(ctx.hooks, "cache", time.perf_counter() - started, origin=origin, key=key,
               **({"note": notes[0]} if notes else {}))
     return origin
+
+
+def cache_progress(ctx: RunContext, teachers: int = 1) -> Callable[..., None]:
+    """Counts the cache phase's shards (one count across several teachers), with the
+    images per second and the time left; a stop or pause is honoured between shards."""
+    views = 1 if ctx.views is None else ctx.views.count
+    images = teachers * (views * int(ctx.data.inputs.shape[0])
+                         + int(ctx.data.test_inputs.shape[0]))
+    meter = ShardMeter(ctx.hooks.emit, cache_steps(ctx, teachers), images)
+
+    def advance(rows: int = PREDICT_BATCH) -> None:
+        meter(rows)
+        ctx.hooks.checkpoint()
+
+    return advance
+
+
+def member_logits(ctx: RunContext, teacher: nn.Module, cache_dir: Any,
+                  advance: Callable[..., None], notes: list[str]
+                  ) -> tuple[torch.Tensor, torch.Tensor, str, str]:
+    """(train, test, origin, key) of one teacher, cached by its weights (and the views)."""
+    fingerprint = ctx.data.dataset.fingerprint
+    if ctx.views is not None:
+        fingerprint = f"{fingerprint}|{ctx.views.tag()}"
+    key = cache_key(weights_digest(teacher), fingerprint, int(ctx.data.inputs.shape[0]))
+    train, test, origin = teacher_logits(teacher, ctx.data.inputs, ctx.data.test_inputs, key,
+                                         cache_dir, on_batch=advance, on_note=notes.append,
+                                         memory=ctx.logits_cache, views=ctx.views,
+                                         plan=pass_plan(ctx.device))
+    return train, test, origin, key
 
 
 def train_baseline(ctx: RunContext) -> nn.Module:
@@ -64,6 +92,8 @@ def train_baseline(ctx: RunContext) -> nn.Module:
 def logits_on_test(ctx: RunContext, role: str, model: nn.Module) -> torch.Tensor:
     if role == "teacher" and ctx.teacher_test_logits is not None:
         return ctx.teacher_test_logits
+    if role in ctx.member_test_logits:  # teacher-k of several: cached in the cache phase
+        return ctx.member_test_logits[role]
     return predict(model, ctx.data.test_inputs)
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from torch import nn
 
 from workbench.core.measure.machine import machine_info, torch_threads
+from workbench.core.measure.energy import EnergyMeter, add_inference_energy
+from workbench.core.measure.energy_readers import select_reader
 from workbench.core.measure.figures import ratios
 from workbench.core.data.prepare import load_dataset, prepare
 from workbench.core.distill import METHODS
@@ -32,9 +34,15 @@ from workbench.core.engine.phases import (benchmark, cache_steps, cache_teacher,
                                           train_teacher)
 from workbench.core.engine.teacher_cache import TeacherLogitsCache
 from workbench.core.engine.threads import default_threads
-from workbench.core.engine.teacher_source import (RecordedOutputs, load_recorded, load_teacher,
-                                                  recorded_figures, use_recorded)
-from workbench.core.errors import RunFailed, RunStopped
+from workbench.core.engine.teacher_source import (RecordedOutputs, TeacherMember, load_recorded,
+                                                  load_team, load_teacher, recorded_figures,
+                                                  use_recorded)
+from workbench.core.engine.ensemble import (cache_team, is_teacher, team_figures, team_plan,
+                                            train_team)
+from workbench.core.engine.teaching import run_models
+from workbench.core.errors import PresetError, RunFailed, RunStopped
+from workbench.core.green.stage import (add_green_figures, green_models, green_plan,
+                                        green_problems, run_green, wanted as green_wanted)
 from workbench.core.presets.experiment import ExperimentPreset
 from workbench.core.runs.ids import new_run_id
 
@@ -65,20 +73,24 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
     consumers = ([recorder] if recorder is not None else []) + list(callbacks)
 
     def emit(event: Event) -> None:
+        event = meter.annotate(event)  # PhaseEnded gains energy_j
         for consumer in consumers:
             consumer(event)
 
     device = resolve_device(preset.train.device)
+    meter = EnergyMeter(select_reader(gpu=device.type == "cuda"))
     data = prepare(load_dataset(preset.data), preset.data, preset.train.seed, device)
     check_models_fit({role: (model.architecture, model.args)  # too big: refused before the run
-                      for role, model in (("teacher", preset.teacher), ("student", preset.student))
-                      if not model.black_box},
+                      for role, model in run_models(preset) if not model.black_box},
                      data.dataset.input_shape, data.dataset.num_classes, preset.source)
+    if green_problems(preset):  # e.g. green.qat with a ResNet student: refused before the run
+        raise PresetError(preset.source, green_problems(preset))
     ctx = RunContext(preset, data, device, Hooks(emit, control), recorder,
                      logits_cache=cache, resume_state=resume_state)
-    teacher = load_teacher(ctx)
+    team = load_team(ctx) if len(preset.teachers) > 1 else None  # teacher: [a, b, ...]
+    teacher = None if team is not None else load_teacher(ctx)
     recorded = None
-    if teacher is None:
+    if teacher is None and team is None:
         assert preset.teacher.weights is not None
         recorded = load_recorded(preset.teacher.weights, int(data.inputs.shape[0]),
                                  data.dataset.num_classes)
@@ -89,23 +101,25 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
     threads = (preset.train.threads or ctx.journal.threads
                or default_threads(preset, data.dataset))
     ctx.journal.threads = threads
-    emit(RunStarted(run_id, preset.name, _plan(ctx, method), str(device), preset.train.seed, time.time()))
+    emit(RunStarted(run_id, preset.name, _plan(ctx, method, team), str(device), preset.train.seed,
+                    time.time()))
     timings: dict[str, float] = {}
     try:
         with torch_threads(threads):
-            figures = _run_phases(ctx, method, teacher, recorded, timings, cache_dir)
+            figures = _run_phases(ctx, method, teacher, recorded, timings, cache_dir, meter,
+                                  team)
     except RunStopped:
-        summary = _summary(ctx, run_id, "stopped", {}, timings)
+        summary = _summary(ctx, run_id, "stopped", {}, timings, meter)
         emit(RunEnded("stopped", summary))
         return RunResult(RunStatus.STOPPED, run_id, summary)
     except Exception as error:  # noqa: BLE001 - recorded, then re-raised for the caller
         message = str(error) if isinstance(error, RunFailed) else f"{type(error).__name__}: {error}"
-        summary = _summary(ctx, run_id, "failed", {}, timings)
+        summary = _summary(ctx, run_id, "failed", {}, timings, meter)
         emit(RunEnded("failed", summary, message))
         if isinstance(error, RunFailed):
             raise
         raise RunFailed(message) from error
-    summary = _summary(ctx, run_id, "completed", figures, timings)
+    summary = _summary(ctx, run_id, "completed", figures, timings, meter)
     emit(RunEnded("completed", summary))
     if recorder is not None:
         recorder.discard_resume_state()  # only once the summary says "completed"
@@ -114,11 +128,13 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
 
 def _run_phases(ctx: RunContext, method: Method, teacher: nn.Module | None,
                 recorded: RecordedOutputs | None, timings: dict[str, float],
-                cache_dir: Path | None) -> dict[str, dict[str, Any]]:
+                cache_dir: Path | None, meter: EnergyMeter,
+                team: list[TeacherMember] | None = None) -> dict[str, dict[str, Any]]:
     """Run the phases in order; returns the comparison figures per model."""
     def timed(name: str, work: Callable[[], Any]) -> Any:
         started = time.perf_counter()
-        result = work()
+        with meter.phase(name):
+            result = work()
         timings[f"{name}_s"] = time.perf_counter() - started
         return result
 
@@ -126,40 +142,59 @@ def _run_phases(ctx: RunContext, method: Method, teacher: nn.Module | None,
     timings["teacher_s"] = 0.0
     if teacher is not None and ctx.preset.teacher.weights is None:
         timed("teacher", lambda: train_teacher(ctx, teacher))
-    if recorded is not None:
+    if team is not None:  # several teachers: each trained if needed, cached once, fused
+        timed("teacher", lambda: train_team(ctx, team))
+        models.update(timed("cache", lambda: cache_team(ctx, team, cache_dir)))
+    elif recorded is not None:
         timed("cache", lambda: use_recorded(ctx, recorded))
-    elif method.uses_teacher_cache:
+    elif method.uses_teacher_cache or green_wanted(ctx.preset.green):  # green students need it
         timed("cache", lambda: cache_teacher(ctx, teacher, cache_dir))
     models.update(timed("student", lambda: method.train(ctx)))
     for name, model in models.items():
-        if name != "teacher":
-            ctx.save(name, model, ctx.preset.student)
+        if not is_teacher(name):
+            ctx.save(name, model, ctx.model_preset(name))
     if ctx.preset.train.baseline:
         models["baseline"] = timed("baseline", lambda: train_baseline(ctx))
+    green = timed("green", lambda: run_green(ctx, models))  # student-qat, student-pruned
+    models.update(green.models)
     figures = timed("benchmark", lambda: benchmark(ctx, models))
-    if teacher is None:
+    add_green_figures(figures, green)
+    if team is not None:
+        figures = team_figures(ctx, team, figures)
+    elif teacher is None:
         figures = {"teacher": recorded_figures(ctx), **figures}
+    started = time.perf_counter()
+    with meter.phase("benchmark"):  # the benchmark's last part: energy per 1,000 predictions
+        add_inference_energy(figures, models, meter.reader, ctx.preset.compare, ctx.input_shape)
+    timings["benchmark_s"] += time.perf_counter() - started
     return figures
 
 
-def _plan(ctx: RunContext, method: Method) -> tuple[PhasePlan, ...]:
+def _plan(ctx: RunContext, method: Method,
+          team: list[TeacherMember] | None = None) -> tuple[PhasePlan, ...]:
     preset, data = ctx.preset, ctx.data
-    plan = []
-    if preset.teacher.weights is None and not preset.teacher.black_box:
+    plan = [] if team is None else team_plan(ctx, team)
+    if team is not None:
+        pass
+    elif preset.teacher.weights is None and not preset.teacher.black_box:
         steps = natural_steps(int(data.labeled_rows.shape[0]), preset.teacher_train.batch_size)
         plan.append(PhasePlan("teacher", preset.teacher_train.epochs, steps))
-    if preset.teacher.architecture == "outputs":
+    if team is not None:
+        pass
+    elif preset.teacher.architecture == "outputs":
         plan.append(PhasePlan("cache", 1, 1))  # the outputs are already recorded
-    elif method.uses_teacher_cache:
+    elif method.uses_teacher_cache or green_wanted(preset.green):
         plan.append(PhasePlan("cache", 1, cache_steps(ctx)))
     students = method.phases() + (["baseline"] if preset.train.baseline else [])
     plan += [PhasePlan(name, preset.train.epochs, ctx.student_steps()) for name in students]
-    plan.append(PhasePlan("benchmark", 1, 1 + len(students)))
+    green = [PhasePlan(name, epochs, ctx.student_steps()) for name, epochs in green_plan(preset)]
+    plan += green
+    plan.append(PhasePlan("benchmark", 1, 1 + len(students) + len(green_models(preset))))
     return tuple(plan)
 
 
 def _summary(ctx: RunContext, run_id: str, status: str, figures: dict[str, dict[str, Any]],
-             timings: dict[str, float]) -> dict[str, Any]:
+             timings: dict[str, float], meter: EnergyMeter) -> dict[str, Any]:
     from workbench._version import __version__
 
     data = ctx.data
@@ -167,7 +202,9 @@ def _summary(ctx: RunContext, run_id: str, status: str, figures: dict[str, dict[
         "status": status, "run_id": run_id, "name": ctx.preset.name,
         "models": figures, **ratios(figures),
         "timings": {key: timings.get(key, 0.0) for key in
-                    ("teacher_s", "cache_s", "student_s", "baseline_s", "benchmark_s")},
+                    ("teacher_s", "cache_s", "student_s", "baseline_s", "green_s",
+                     "benchmark_s")},
+        "energy": meter.summary(ctx.preset.green["grid_intensity"]),
         "seed": ctx.preset.train.seed, "device": str(ctx.device),
         # results depend on it (reduction order): record it so a run can be repeated exactly
         "train_threads": ctx.journal.threads,

@@ -59,7 +59,8 @@ class ResumeJournal:
         pending, self._pending = self._pending, None
         if pending is not None and pending["index"] == index:
             _matching(pending, index, phases)
-            loop = {key: pending[key] for key in LoopState.__dataclass_fields__}
+            loop = {key: pending[key] for key in LoopState.__dataclass_fields__
+                    if key in pending}  # a state saved before ``sampler`` existed lacks it
             return FitPlan(index, resume=LoopState(**loop), random=pending["random"])
         return FitPlan(index)
 

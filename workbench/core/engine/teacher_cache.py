@@ -16,7 +16,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from workbench.core.engine.loop import predict
+from workbench.core.data.views import ViewPlan, predict_views
+from workbench.core.engine.loop import PREDICT_BATCH, predict
+from workbench.core.engine.teacher_pass import PassPlan, Predictor, pass_predictor, pass_threads
 from workbench.core.files import atomic_writer
 from workbench.core.paths import user_cache_dir
 
@@ -47,7 +49,9 @@ class TeacherLogitsCache:
 
 
 def cache_key(weights_digest: str, dataset_fingerprint: str, train_count: int) -> str:
-    text = f"v1|{weights_digest}|{dataset_fingerprint}|{train_count}"
+    # v2: logits of the channels_last pass (core.engine.teacher_pass), whose last bits differ
+    # from v1's NCHW ones; a new key keeps a run from mixing files of the two paths.
+    text = f"v2|{weights_digest}|{dataset_fingerprint}|{train_count}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -57,31 +61,36 @@ def cache_path(key: str, cache_dir: Path | None = None) -> Path:
 
 def teacher_logits(teacher: nn.Module, train_inputs: torch.Tensor, test_inputs: torch.Tensor,
                    key: str, cache_dir: Path | None = None,
-                   on_batch: Callable[[], None] | None = None,
+                   on_batch: Callable[..., None] | None = None,
                    on_note: Callable[[str], None] | None = None,
-                   memory: TeacherLogitsCache | None = None
-                   ) -> tuple[torch.Tensor, torch.Tensor, str]:
+                   memory: TeacherLogitsCache | None = None, views: ViewPlan | None = None,
+                   plan: PassPlan | None = None) -> tuple[torch.Tensor, torch.Tensor, str]:
     """(train logits, test logits, where they came from: "memory" | "disk" | "computed").
 
     A cache file is used only if it holds exactly what the teacher would output
     (rows, classes, dtype, finite values); otherwise it is recomputed and
     replaced, and ``on_note`` hears why, so one bad file never fails every run.
-    ``memory`` is looked at first and keeps what was read or computed.
+    ``memory`` is looked at first and keeps what was read or computed. With ``views``
+    the train logits are those of every view, view by view (the key must say so).
+    ``plan`` runs the pass the fast way (core.engine.teacher_pass); None: ``loop.predict``.
     """
     remembered = memory.get(key) if memory is not None else None
     if remembered is not None:
         train, test = remembered
         return train.to(train_inputs.device), test.to(train_inputs.device), "memory"
     path = cache_path(key, cache_dir)
-    stored, problem = _read_checked(path, teacher, train_inputs, test_inputs)
+    stored, problem = _read_checked(path, teacher, train_inputs, test_inputs,
+                                    1 if views is None else views.count)
     if stored is not None:
         (train, test), origin = stored, "disk"
     else:
         if problem is not None and on_note is not None:
             on_note(f"the cached teacher outputs {path} were not usable ({problem}); "
                     "recomputed and replaced them")
-        train = predict(teacher, train_inputs, on_batch=on_batch).cpu()
-        test = predict(teacher, test_inputs, on_batch=on_batch).cpu()
+        run = pass_predictor(teacher, plan)
+        with pass_threads(plan):
+            train = _predict_train(run, train_inputs, views, on_batch).cpu()
+            test = run(test_inputs, on_batch=on_batch).cpu()
         _write(path, train, test)
         origin = "computed"
     if memory is not None:
@@ -89,8 +98,16 @@ def teacher_logits(teacher: nn.Module, train_inputs: torch.Tensor, test_inputs: 
     return train.to(train_inputs.device), test.to(train_inputs.device), origin
 
 
+def _predict_train(run: Predictor, train_inputs: torch.Tensor, views: ViewPlan | None,
+                   on_batch: Callable[..., None] | None) -> torch.Tensor:
+    if views is None:
+        return run(train_inputs, on_batch=on_batch)
+    return predict_views(lambda chunk: run(chunk, on_batch=on_batch),
+                         train_inputs, views, PREDICT_BATCH)
+
+
 def _read_checked(path: Path, teacher: nn.Module, train_inputs: torch.Tensor,
-                  test_inputs: torch.Tensor
+                  test_inputs: torch.Tensor, views: int = 1
                   ) -> tuple[tuple[torch.Tensor, torch.Tensor] | None, str | None]:
     """((train, test), None) from a sound cache file; (None, why) otherwise (why None: no file)."""
     try:
@@ -103,7 +120,7 @@ def _read_checked(path: Path, teacher: nn.Module, train_inputs: torch.Tensor,
         return None, f"cannot be read: {error.strerror or error}"
     # One row through the teacher says what every row of the cache must look like.
     probe = predict(teacher, (train_inputs if len(train_inputs) else test_inputs)[:1])
-    shapes = {"train": (len(train_inputs), *probe.shape[1:]),
+    shapes = {"train": (views * len(train_inputs), *probe.shape[1:]),
               "test": (len(test_inputs), *probe.shape[1:])}
     expected_bytes = sum(math.prod(shape) for shape in shapes.values()) * probe.element_size()
     if size > 2 * expected_bytes + _FILE_OVERHEAD_BYTES:

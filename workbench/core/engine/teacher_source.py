@@ -15,6 +15,7 @@ from workbench.core.engine.context import RunContext
 from workbench.core.stream.events import PhaseStarted
 from workbench.core.engine.loop import end_phase
 from workbench.core.errors import PresetError, Problem
+from workbench.core.presets.model import ModelPreset
 
 FIELD = "teacher.weights"
 
@@ -27,9 +28,20 @@ class RecordedOutputs:
     test: torch.Tensor | None
 
 
-def load_teacher(ctx: RunContext) -> nn.Module | None:
+@dataclass(frozen=True)
+class TeacherMember:
+    """One of several teachers: ``teacher-k``, as a module or as recorded outputs."""
+
+    name: str
+    preset: ModelPreset
+    module: nn.Module | None
+    recorded: RecordedOutputs | None
+
+
+def load_teacher(ctx: RunContext, preset: ModelPreset | None = None,
+                 field: str = FIELD) -> nn.Module | None:
     """The teacher as a module, or None when only its recorded outputs exist."""
-    preset = ctx.preset.teacher
+    preset = preset or ctx.preset.teacher
     if preset.architecture == "outputs":
         return None
     if preset.architecture == "torchscript":
@@ -37,16 +49,33 @@ def load_teacher(ctx: RunContext) -> nn.Module | None:
         try:
             module = torch.jit.load(str(preset.weights), map_location="cpu")
         except (RuntimeError, ValueError, OSError) as error:
-            raise PresetError(str(preset.weights), [Problem(FIELD, "is not a TorchScript file "
+            raise PresetError(str(preset.weights), [Problem(field, "is not a TorchScript file "
                                                             f"(torch.jit.save): {error}")]) from None
         return module.to(ctx.device).eval()
     teacher = ctx.new_model(preset)
     if preset.weights is not None:
-        load_weights(teacher, preset.weights, field=FIELD)
+        load_weights(teacher, preset.weights, field=field)
     return teacher
 
 
-def load_recorded(path: Path, train_count: int, classes: int) -> RecordedOutputs:
+def load_team(ctx: RunContext) -> list[TeacherMember]:
+    """Every teacher of a ``teacher:`` list, loaded before the run starts (errors first)."""
+    members = []
+    train_count = int(ctx.data.inputs.shape[0])
+    for index, preset in enumerate(ctx.preset.teachers):
+        field = f"teacher[{index}].weights"
+        module = load_teacher(ctx, preset, field)
+        recorded = None
+        if module is None:
+            assert preset.weights is not None
+            recorded = load_recorded(preset.weights, train_count,
+                                     ctx.data.dataset.num_classes, field)
+        members.append(TeacherMember(f"teacher-{index + 1}", preset, module, recorded))
+    return members
+
+
+def load_recorded(path: Path, train_count: int, classes: int,
+                  field: str = FIELD) -> RecordedOutputs:
     """Read ``.npy``/``.npz``/``.csv`` outputs; probabilities become log-probabilities.
 
     Rows follow the dataset's official training order; a limited run uses the first rows.
@@ -61,24 +90,25 @@ def load_recorded(path: Path, train_count: int, classes: int) -> RecordedOutputs
         else:
             train, test = np.load(path, allow_pickle=False), None
     except (OSError, ValueError, KeyError) as error:
-        raise PresetError(str(path), [Problem(FIELD, "cannot read recorded outputs (numbers "
+        raise PresetError(str(path), [Problem(field, "cannot read recorded outputs (numbers "
                                               f"only, one row per image): {error}")]) from None
-    recorded_train = _as_logits(train, "train", classes, path)
+    recorded_train = _as_logits(train, "train", classes, path, field)
     if recorded_train.shape[0] < train_count:
-        raise PresetError(str(path), [Problem(FIELD, f"has {recorded_train.shape[0]} rows but "
+        raise PresetError(str(path), [Problem(field, f"has {recorded_train.shape[0]} rows but "
                                               f"the dataset has {train_count} training images "
                                               "(one row per image, in the dataset's order)")])
-    recorded_test = None if test is None else _as_logits(test, "test", classes, path)
+    recorded_test = None if test is None else _as_logits(test, "test", classes, path, field)
     return RecordedOutputs(recorded_train[:train_count], recorded_test)
 
 
-def _as_logits(array: np.ndarray, split: str, classes: int, path: Path) -> torch.Tensor:
+def _as_logits(array: np.ndarray, split: str, classes: int, path: Path,
+               field: str = FIELD) -> torch.Tensor:
     values = torch.as_tensor(np.asarray(array, dtype=np.float32))
     if values.ndim != 2 or values.shape[1] != classes:
-        raise PresetError(str(path), [Problem(FIELD, f"{split} outputs have shape "
+        raise PresetError(str(path), [Problem(field, f"{split} outputs have shape "
                                               f"{tuple(values.shape)}; expected (rows, {classes})")])
     if not torch.isfinite(values).all():
-        raise PresetError(str(path), [Problem(FIELD, f"{split} outputs contain NaN or inf")])
+        raise PresetError(str(path), [Problem(field, f"{split} outputs contain NaN or inf")])
     is_probability = bool((values >= 0).all() and (values <= 1).all()
                           and torch.allclose(values.sum(1), torch.ones(values.shape[0]),
                                              atol=1e-3))

@@ -14,6 +14,7 @@ from typing import Any
 import psutil
 import torch
 
+from workbench.core.engine.thread_check import MAX_CHECK_FLOPS, checked_threads, training_step
 from workbench.core.measure.size import flops_per_sample
 from workbench.core.models.build import build_model
 
@@ -79,4 +80,9 @@ def default_threads(preset: Any, dataset: Any) -> int:
         work = batch_flops(trained, tuple(dataset.input_shape), int(dataset.num_classes))
     except Exception:  # noqa: BLE001 - an uncountable model: fall back to the free cores
         work = float("inf")
-    return choose_threads(work, free_cores())
+    free = free_cores()
+    rule = choose_threads(work, free)
+    if work > MAX_CHECK_FLOPS:  # a few steps of this much work are not a cheap check
+        return rule
+    step = training_step(trained, tuple(dataset.input_shape), int(dataset.num_classes))
+    return checked_threads(rule, free, step)  # timed before the run's first step

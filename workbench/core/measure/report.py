@@ -8,7 +8,7 @@ from typing import Any
 from workbench.core.measure import tables
 
 COLUMNS = ("model", "accuracy", "params", "size_bytes", "latency_ms", "throughput",
-           "retention", "speedup", "compression")
+           "retention", "speedup", "compression", "energy_per_1k_j")
 HEADERS = tuple("p50 ms (IQR)" if column == "latency_ms" else tables.HEADERS[column]
                 for column in COLUMNS)
 

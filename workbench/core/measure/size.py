@@ -13,10 +13,13 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from workbench.core.measure.memory import forward_peak_bytes
+from workbench.core.models.int8 import int8_parameter_count
 
 
 def parameter_count(model: nn.Module, trainable_only: bool = False) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    """Parameters; an int8 model's packed weights count too (they are not trainable)."""
+    listed = sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    return listed if trainable_only else listed + int8_parameter_count(model)
 
 
 def serialized_size(model: nn.Module) -> int:

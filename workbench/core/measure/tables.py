@@ -17,27 +17,28 @@ FIGURES = ("accuracy", "params", "size_bytes", "flops", "latency_ms", "latency_p
            "latency_p99_ms", "throughput", "peak_memory_bytes")
 COLUMNS = ("run", "model", *FIGURES, "retention", "compression", "speedup")
 # Raw exports (JSON, CSV) carry everything, the text table what fits a terminal.
-EXTRA_COLUMNS = ("trainable_params", "threads", "machine")
-ROLES = ("teacher", "student", "student-int8", "baseline")
+EXTRA_COLUMNS = ("trainable_params", "energy_per_1k_j", "threads", "machine")
+ROLES = ("teacher", "student", "student-int8", "student-qat", "student-pruned", "baseline")
 HEADERS = {"run": "run", "model": "model", "accuracy": "accuracy", "params": "params",
            "trainable_params": "trainable", "size_bytes": "size", "file_bytes": "file",
            "flops": "FLOPs", "latency_ms": "p50 ms (b=1)", "latency_p95_ms": "p95 ms",
            "latency_p99_ms": "p99 ms", "throughput": "throughput /s",
            "peak_memory_bytes": "peak mem (b=1)", "retention": "retention",
            "compression": "compression", "speedup": "speedup", "threads": "threads",
-           "machine": "machine", "source": "source"}
+           "machine": "machine", "source": "source", "energy_per_1k_j": "J/1k pred"}
 
 
 def summary_rows(run_id: str, summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One row of raw numbers per model of a run; ratios are against that run's teacher."""
     models = summary.get("models") or {}
     machine = summary.get("machine") or {}
-    order = sorted(models, key=lambda name: (ROLES.index(name) if name in ROLES else 9, name))
+    order = sorted(models, key=_role_order)
     rows = []
     for role in order:
         figures = models[role] or {}
         row = {"run": run_id, "model": role,
-               **{key: figures.get(key) for key in (*FIGURES, "trainable_params", "threads")}}
+               **{key: figures.get(key) for key in (*FIGURES, "trainable_params", "threads",
+                                                 "energy_per_1k_j")}}
         row["machine"] = describe_machine(machine, figures.get("threads")) if machine else None
         if figures.get("note"):
             row["note"] = figures["note"]
@@ -45,6 +46,16 @@ def summary_rows(run_id: str, summary: Mapping[str, Any]) -> list[dict[str, Any]
         row.update({key: relative.get(key) for key in ("retention", "compression", "speedup")})
         rows.append(row)
     return rows
+
+
+def _role_order(name: str) -> tuple[float, str]:
+    """The teacher, its members (teacher-1...), the assistants, the students, the rest."""
+    if name in ROLES:
+        return ROLES.index(name) + (0.0 if name == "teacher" else 1.0), name
+    for prefix, rank in (("teacher-", 0.5), ("assistant-", 0.7)):
+        if name.startswith(prefix) and name[len(prefix):].isdigit():
+            return rank, f"{int(name[len(prefix):]):04d}"
+    return 99.0, name
 
 
 def machines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -73,6 +84,8 @@ def format_value(column: str, value: Any) -> str:
         return f"{value:.3f}"
     if column == "throughput":
         return f"{value:,.0f}"
+    if column == "energy_per_1k_j":
+        return f"{value:.3g}"
     return str(value)
 
 

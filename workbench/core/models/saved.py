@@ -19,6 +19,7 @@ from torch import nn
 from workbench.core.models.weights import read_state_dict
 from workbench.core.errors import PresetError, WorkbenchError
 from workbench.core.models import build_model
+from workbench.core.models.int8 import QUANTIZATION, int8_skeleton, load_plain_state
 
 META_FILE = "workbench.json"  # extra file our TorchScript exports carry
 
@@ -83,8 +84,12 @@ def load_checkpoint(path: Path, name: str | None = None) -> LoadedModel:
     shape, classes = tuple(meta["input_shape"]), len(meta["classes"])
     try:
         model = build_model(meta["architecture"], meta["args"], shape, classes)
-        model.load_state_dict(state)
-    except (KeyError, TypeError, RuntimeError) as error:
+        if meta.get("quantization") == QUANTIZATION:  # an int8 student (green.qat)
+            model = int8_skeleton(model)
+            load_plain_state(model, state)
+        else:
+            model.load_state_dict(state)
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
         raise ModelFileError(f"{path}: its meta does not rebuild the saved model "
                              f"({error})") from None
     return LoadedModel(name or path.stem, model.eval(), shape, classes, str(path),

@@ -10,13 +10,13 @@ from torch import nn
 
 from workbench.core.errors import PresetError, Problem
 from workbench.core.files import atomic_writer
+from workbench.core.models.int8 import plain_state
 
 
 def save_checkpoint(path: Path, model: nn.Module, meta: dict[str, Any]) -> None:
     """Write atomically so a crash never leaves a half-written file."""
     payload = {"format": "distill-workbench/1", "meta": meta,
-               "state_dict": {key: value.detach().cpu() for key, value in
-                              model.state_dict().items()}}
+               "state_dict": plain_state(model)}  # int8 models too (see models.int8)
     with atomic_writer(path) as handle:
         torch.save(payload, handle)
 

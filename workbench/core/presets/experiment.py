@@ -17,6 +17,9 @@ from workbench.core.presets.schema import (DISTILL_METHOD, EXPERIMENT_FIELDS, EX
                                            MODEL_ROLES, SCHEMA_VERSION, SECTIONS)
 from workbench.core.config.section import Section
 from workbench.core.presets.yaml_io import migrate, read_yaml
+from workbench.core.distill.teachers import TEACHER_PARAMS
+from workbench.core.presets.teachers import (check_teaching, resolve_assistants, resolve_team,
+                                             team_to_dict)
 
 _OWN_FIELDS = tuple(param.name for param in EXPERIMENT_FIELDS)
 
@@ -36,15 +39,25 @@ class ExperimentPreset:
     compare: Section
     source: str
     notes: tuple[str, ...] = field(default=())
+    green: Section = field(default_factory=lambda: Section(  # absent: every default
+        {param.name: param.default for param in SECTIONS["green"]}))
+    more_teachers: tuple[ModelPreset, ...] = ()  # teacher: [a, b, ...] -> teacher is a
+    assistants: tuple[ModelPreset, ...] = ()  # distill.assistants, resolved
+
+    @property
+    def teachers(self) -> tuple[ModelPreset, ...]:
+        """Every teacher, in the preset's order (one unless ``teacher:`` is a list)."""
+        return (self.teacher, *self.more_teachers)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved preset, self-contained (models inlined): what a run folder keeps."""
         return {"schema": SCHEMA_VERSION, "kind": "experiment", "name": self.name,
-                "description": self.description, "teacher": self.teacher.to_dict(),
+                "description": self.description, "teacher": team_to_dict(self.teachers),
                 "student": self.student.to_dict(), "data": self.data.to_dict(),
-                "distill": self.distill.to_dict(), "train": self.train.to_dict(),
+                "distill": {**self.distill.to_dict(), **({"assistants": [
+                    model.to_dict() for model in self.assistants]} if self.assistants else {})}, "train": self.train.to_dict(),
                 "teacher_train": self.teacher_train.to_dict(),
-                "compare": self.compare.to_dict()}
+                "compare": self.compare.to_dict(), "green": self.green.to_dict()}
 
 
 def validate_experiment(raw: Mapping[str, Any], source: str, base_dir: Path,
@@ -56,14 +69,18 @@ def validate_experiment(raw: Mapping[str, Any], source: str, base_dir: Path,
             problems.append(Problem(str(key), unknown_key_message(key, EXPERIMENT_TOP)))
     top = check_mapping({k: raw[k] for k in raw if k in _OWN_FIELDS}, EXPERIMENT_FIELDS, "",
                         problems)
+    team = resolve_team(raw.get("teacher"), base_dir, problems, _resolve_model)
     models = {role: _resolve_model(raw.get(role), role, base_dir, problems)
-              for role in MODEL_ROLES}
+              for role in MODEL_ROLES if role != "teacher"}
+    models["teacher"] = None if team is None else team[0]
     sections = {name: Section(check_mapping(raw.get(name), params, name, problems))
                 for name, params in SECTIONS.items()}
     dataset = sections["data"]["dataset"]
     if isinstance(dataset, str) and dataset not in DATASETS:
         problems.append(Problem("data.dataset", DATASETS.unknown_message(dataset)))
     distill = _check_distill(raw.get("distill"), problems)
+    assistants = resolve_assistants(distill, base_dir, problems, _resolve_model)
+    check_teaching(team, distill, problems)
     student = models["student"]
     if student is not None and student.black_box:
         problems.append(Problem("student", f"a '{student.architecture}' file can only be a "
@@ -72,7 +89,8 @@ def validate_experiment(raw: Mapping[str, Any], source: str, base_dir: Path,
         raise PresetError(source, problems)
     return ExperimentPreset(name=top["name"], description=top["description"],
                             teacher=models["teacher"], student=models["student"],
-                            distill=distill, source=source, notes=notes, **sections)
+                            distill=distill, source=source, notes=notes, **sections,
+                            more_teachers=tuple((team or ())[1:]), assistants=assistants)
 
 
 def _check_distill(raw: Any, problems: list[Problem]) -> Section:
@@ -84,7 +102,7 @@ def _check_distill(raw: Any, problems: list[Problem]) -> Section:
     if method not in METHODS:
         problems.append(Problem("distill.method", METHODS.unknown_message(method)))
         return Section({"method": method})
-    params = (DISTILL_METHOD,) + METHODS.get(method).params
+    params = (DISTILL_METHOD,) + METHODS.get(method).params + TEACHER_PARAMS
     return Section(check_mapping(raw, params, "distill", problems))
 
 

@@ -13,6 +13,7 @@ from workbench.core.errors import PresetClash, PresetError, Problem
 from workbench.core.files import atomic_write_text, os_reason
 from workbench.core.paths import bundled_presets_dir
 from workbench.core.presets.experiment import ExperimentPreset
+from workbench.core.presets.model import ModelPreset
 from workbench.core.presets.library import find_preset, user_presets_dir
 from workbench.core.presets.load import experiment_from_dict
 
@@ -26,12 +27,20 @@ def settings_from_preset(preset: ExperimentPreset) -> dict[str, Any]:
     other models are inlined.
     """
     settings = preset.to_dict()
-    for role in ("teacher", "student"):
-        model = getattr(preset, role)
-        path = find_preset(model.name, "model")
-        if path is not None and Path(path).resolve() == Path(model.source).resolve():
-            settings[role] = model.name
+    teachers = [_reference(model) for model in preset.teachers]
+    settings["teacher"] = teachers[0] if len(teachers) == 1 else teachers
+    settings["student"] = _reference(preset.student)
+    if preset.assistants:
+        settings["distill"]["assistants"] = [_reference(model) for model in preset.assistants]
     return settings
+
+
+def _reference(model: ModelPreset) -> str | dict[str, Any]:
+    """A library model's name; any other model inlined."""
+    path = find_preset(model.name, "model")
+    if path is not None and Path(path).resolve() == Path(model.source).resolve():
+        return model.name
+    return model.to_dict()
 
 
 def validate_settings(settings: dict[str, Any], source: str = "<window>") -> ExperimentPreset:

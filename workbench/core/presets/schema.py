@@ -81,8 +81,23 @@ COMPARE_FIELDS = (
           maximum=1024),
 )
 
+# Green distillation: a quantization-aware (int8) and a structurally pruned student, both
+# distilled from the run's teacher after the float student is trained.
+GREEN_FIELDS = (
+    Param("qat", "bool", False, "also train an int8 student with quantization-aware "
+          "distillation (student-qat)"),
+    Param("prune", "float", 0.0, "fraction of hidden units / channels to remove with "
+          "prune-then-distill (student-pruned); 0 = off", minimum=0.0, maximum=0.95),
+    Param("prune_steps", "int", 1, "pruning rounds, each followed by distillation to recover",
+          minimum=1, maximum=20),
+    # 480 g/kWh: the world's average electricity in 2023 (Ember, Global Electricity Review 2024).
+    Param("grid_intensity", "float", 480.0, "grams of CO2 per kWh of the electricity used "
+          "(the energy bill's co2_g; default: world average 2023)", minimum=0.0,
+          maximum=2000.0),
+)
+
 SECTIONS = {"data": DATA_FIELDS, "train": TRAIN_FIELDS, "teacher_train": TEACHER_TRAIN_FIELDS,
-            "compare": COMPARE_FIELDS}
+            "compare": COMPARE_FIELDS, "green": GREEN_FIELDS}
 
 EXPERIMENT_TOP = (*(param.name for param in EXPERIMENT_FIELDS), *MODEL_ROLES, "data", "distill",
-                  "train", "teacher_train", "compare")
+                  "train", "teacher_train", "compare", "green")

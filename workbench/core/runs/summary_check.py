@@ -23,7 +23,7 @@ STATUSES = ("completed", "stopped", "failed", "running", "crashed")
 NUMERIC_FIGURES = ("accuracy", "params", "trainable_params", "size_bytes", "file_bytes", "flops",
                    "latency_ms", "latency_p95_ms", "latency_p99_ms", "throughput",
                    "peak_memory_bytes", "threads", "agreement", "best_val_acc", "best_epoch",
-                   "last_val_acc", "retention", "compression", "speedup")
+                   "last_val_acc", "retention", "compression", "speedup", "energy_per_1k_j")
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,7 @@ _FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "process_started": (_is_finite, "a time stamp (seconds since 1970)"),
     "models": (lambda value: isinstance(value, dict), "an object of models"),
     "machine": (_is_flat_mapping, "an object of plain values"),
+    "energy": (_is_flat_mapping, "an object of plain values"),  # the energy bill
     **{key: (_is_number, "a number") for key in ("retention", "compression", "speedup")},
 }
 

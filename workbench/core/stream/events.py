@@ -47,10 +47,18 @@ class StepEnded:
 
 @dataclass(frozen=True, slots=True)
 class PhaseProgress:
-    """Progress of a phase without losses (caching teacher outputs): ``step`` of its plan."""
+    """Progress of a phase without losses (caching teacher outputs): ``step`` of its plan.
+
+    The cache phase counts shards and adds what a person waits on: images done,
+    images per second and the seconds left at that rate (None: not known yet).
+    """
 
     phase: str
     step: int
+    images: int = 0
+    images_per_s: float = 0.0
+    eta_s: float | None = None
+    shards: int = 0  # planned shards (0: not counted in shards)
 
 
 @dataclass(frozen=True, slots=True)

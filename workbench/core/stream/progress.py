@@ -48,6 +48,7 @@ class RunProgress:
         self._phase_started = 0.0
         self._first_seen: tuple[float, int] | None = None  # (time, step) of the phase's first step
         self._ended: set[str] = set()
+        self.shard: PhaseProgress | None = None  # the cache phase's latest shard report
 
     def update(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -60,10 +61,13 @@ class RunProgress:
                 # once the next one starts.
                 self._end_phase(self.phase)
             self.phase, self.epoch, self.phase_steps = event.phase, 1, 0
+            self.shard = None
             self._phase_started, self._first_seen = self._clock(), None
         elif isinstance(event, (StepEnded, PhaseProgress)):
             if isinstance(event, StepEnded):
                 self.epoch = event.epoch
+            elif event.shards:
+                self.shard = event
             self.phase_steps = event.step
             if self._first_seen is None:
                 self._first_seen = (self._clock(), event.step)
@@ -110,6 +114,8 @@ class RunProgress:
         """Seconds left in the phase in progress, or None while estimating."""
         if self.finished:
             return 0.0
+        if self.shard is not None and self.shard.eta_s is not None:
+            return self.shard.eta_s  # images left at the measured rate, from the first shard
         pace = self.phase_pace()
         if pace is None:
             return None
@@ -146,6 +152,9 @@ class RunProgress:
             return " · ".join(parts)
         if self.plan.get(self.phase, 0) > 1:
             parts.append(f"{100 * self.phase_fraction:.0f}%")
+        if self.shard is not None:
+            parts.append(f"shard {self.shard.step}/{self.shard.shards} · "
+                         f"{self.shard.images_per_s:,.0f} images/s")
         phase_eta, run_eta = self.phase_eta_seconds(), self.eta_seconds()
         if phase_eta is None:
             parts.append(ESTIMATING)

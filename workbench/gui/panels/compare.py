@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QGridLayout, QHB
 from workbench.core.measure.report import (HEADERS, comparison_rows, latency_iqr, to_csv,
                                            to_markdown)
 from workbench.core.measure.scatter import dataset_name
+from workbench.core.runs.history import read_run_config
 from workbench.core.runs.store import RunInfo
 from workbench.core.stream.events import RunEnded
+from workbench.core.sweep.repeats import repeat_rows
 from workbench.gui import theme
 from workbench.gui.panels.compare_scatter import AccuracyLatencyScatter
 from workbench.gui.plots.export import ask_and_export
@@ -124,19 +126,25 @@ class ComparePanel(QWidget):
 
     def show_runs(self, runs: Sequence[RunInfo]) -> int:
         """Reopen past runs (those with results); returns how many were shown."""
+        shown = [run for run in runs if run.summary.get("models")]
         summaries = [{**run.summary, "run_id": run.summary.get("run_id") or run.run_id}
-                     for run in runs if run.summary.get("models")]
+                     for run in shown]
         if summaries:
-            self.show_summaries(summaries)
+            self.show_summaries(summaries, [read_run_config(run.path) for run in shown])
         return len(summaries)
 
-    def show_summaries(self, summaries: Sequence[Mapping[str, Any]]) -> None:
+    def show_summaries(self, summaries: Sequence[Mapping[str, Any]],
+                       configs: Sequence[Mapping[str, Any]] = ()) -> None:
+        """``configs`` (each run's preset) add a mean ± std row per model wherever one
+        configuration was run with several seeds (issue 14)."""
         self.summaries = list(summaries)
         self.summary = summaries[0]
         self.rows = []
         for summary in summaries:
             run = str(summary.get("run_id", ""))[-4:]
             self.rows += [[run, *cells] for cells in comparison_rows(summary)]
+        if len(configs) == len(summaries):
+            self.rows += repeat_rows(summaries, configs)
         names = ", ".join(f"<b>{s.get('name', '')}</b> · run {s.get('run_id', '')} · "
                           f"{s.get('status', '')}" for s in summaries)
         self.title.setText(names)
@@ -181,7 +189,8 @@ class ComparePanel(QWidget):
         item = plot.getPlotItem()
         item.clear()
         for index, (role, value) in enumerate(zip(roles, values)):
-            brush = theme.brush("student", 110) if role.endswith("-int8") else theme.brush(role)
+            variant = role.endswith("-int8") or role in ("student-qat", "student-pruned")
+            brush = theme.brush("student", 110) if variant else theme.brush(role)
             item.addItem(pg.BarGraphItem(x0=0, y=[index], width=[value], height=0.6,
                                          brush=brush))
             text = f"{value:,.0f}" if value >= 100 else f"{value:.3g}"

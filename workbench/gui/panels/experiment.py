@@ -3,7 +3,8 @@
 It edits a raw settings mapping (what a preset file holds); validation and
 saving are core's job. Model pickers are fed from the preset library; the
 training controls are built from the ``train`` section's declarations, so
-their ranges, defaults and tooltips are the schema's.
+their ranges, defaults and tooltips are the schema's; the Green group shows
+every Param of the ``green`` section (QAT, pruning, grid intensity) the same way.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, Q
 
 from workbench.core.data import DATASETS
 from workbench.core.distill import METHODS
+from workbench.core.distill.teachers import TEACHER_PARAMS
 from workbench.core.errors import PresetError, Problem
 from workbench.core.measure.model_info import model_info
 from workbench.core.measure.teacher_fit import teacher_fit_problem
@@ -24,18 +26,28 @@ from workbench.core.config.params import Param
 from workbench.core.presets.library import list_presets
 from workbench.core.presets.load import load_model_preset
 from workbench.core.presets.model import ModelPreset, validate_model
-from workbench.core.presets.schema import DATA_FIELDS, DISTILL_METHOD, TRAIN_FIELDS
+from workbench.core.presets.schema import DATA_FIELDS, DISTILL_METHOD, SECTIONS, TRAIN_FIELDS
 from workbench.gui.panels.param_form import (ParamForm, changed_signal, control_value, declared,
                                              make_control, set_control)
 
 INLINE = "(from the preset)"
+# The green section's controls come from its declarations; these are their labels.
+GREEN_LABELS = {"qat": "QAT (int8 student)", "prune": "Prune fraction",
+                "prune_steps": "Prune rounds", "grid_intensity": "Grid gCO₂/kWh"}
 # The train fields the panel edits, with their labels; the rest of ``train`` is kept as loaded.
 TRAIN_CONTROLS = {"epochs": "Epochs", "lr": "Learning rate", "batch_size": "Batch size",
                   "seed": "Seed"}
 
 
 def describe_model_reference(reference: Any) -> tuple[str, ModelPreset | None]:
-    """(one line for people, the model preset or None when it does not validate)."""
+    """(one line for people, the model preset or None when it does not validate).
+
+    A list (several teachers) is described member by member; its model is the first one
+    (what the teacher preview shows)."""
+    if isinstance(reference, list) and reference:
+        described = [describe_model_reference(item) for item in reference]
+        lines = "; ".join(f"{index + 1}. {text}" for index, (text, _) in enumerate(described))
+        return f"{len(reference)} teachers, outputs fused: {lines}", described[0][1]
     problems: list[Problem] = []
     try:
         if isinstance(reference, str):
@@ -49,6 +61,16 @@ def describe_model_reference(reference: Any) -> tuple[str, ModelPreset | None]:
     if model is None:
         return "⚠ " + "; ".join(str(problem) for problem in problems), None
     return model_info(model).describe(), model
+
+
+def reference_label(reference: Any) -> str:
+    """A combo item's text for a reference that is not a library name."""
+    if isinstance(reference, dict):
+        return str(reference.get("name") or reference.get("architecture") or "")
+    if isinstance(reference, list):  # several teachers
+        return " + ".join(reference_label(item) if not isinstance(item, str) else item
+                          for item in reference)
+    return str(reference)
 
 
 class ModelPicker(QWidget):
@@ -79,7 +101,7 @@ class ModelPicker(QWidget):
         if isinstance(reference, str) and self.combo.findData(reference) >= 0:
             index = self.combo.findData(reference)
         else:
-            label = f"{INLINE} {reference.get('name', '') if isinstance(reference, dict) else reference}"
+            label = f"{INLINE} {reference_label(reference)}"
             self.combo.addItem(label, copy.deepcopy(reference))
             index = self.combo.count() - 1
         if index == self.combo.currentIndex():
@@ -156,6 +178,12 @@ class ExperimentPanel(QWidget):
                                       self.train_controls["seed"])
         self.baseline = self.train_controls["baseline"]
         self.baseline.setText("Train a baseline student too")
+        self.green_form = ParamForm()
+        self.green_form.rebuild(SECTIONS["green"])
+        for name, control in self.green_form.controls.items():
+            label = self.green_form.layout_.labelForField(control)
+            if label is not None and name in GREEN_LABELS:
+                label.setText(GREEN_LABELS[name])
         self._build_layout()
         self._connect()
         self._rebuild_method_form()
@@ -182,12 +210,15 @@ class ExperimentPanel(QWidget):
         grid.addWidget(self.baseline, 2, 0, 1, 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for group in (models, distill, train):
+        green = QGroupBox("Green")
+        QVBoxLayout(green).addWidget(self.green_form)
+        for group in (models, distill, train, green):
             layout.addWidget(group)
 
     def _connect(self) -> None:
         for signal in (self.teacher.changed, self.student.changed,
                        self.dataset.currentTextChanged, self.method_form.changed,
+                       self.green_form.changed,
                        *(changed_signal(control) for control in self.train_controls.values())):
             signal.connect(self._emit_changed)
         self.teacher.changed.connect(self._emit_teacher)
@@ -224,7 +255,8 @@ class ExperimentPanel(QWidget):
         return self.teacher.problem
 
     def _rebuild_method_form(self) -> None:
-        params: tuple[Param, ...] = METHODS.get(self.method.currentText()).params
+        params: tuple[Param, ...] = (METHODS.get(self.method.currentText()).params
+                                     + TEACHER_PARAMS)  # fusion, views: every method's
         self.method_form.rebuild(params)
         control = self.method_form.controls.get("temperature")
         if control is not None and hasattr(control, "valueChanged"):
@@ -248,6 +280,8 @@ class ExperimentPanel(QWidget):
             self.method_form.set_values({k: v for k, v in distill.items() if k != "method"})
             for name, control in self.train_controls.items():
                 set_control(control, train.get(name, declared(TRAIN_FIELDS, name).default))
+            self.green_form.set_values({**{p.name: p.default for p in SECTIONS["green"]},
+                                        **(settings.get("green") or {})})
         finally:
             self._loading = False
         self._loaded = self.settings()
@@ -266,6 +300,7 @@ class ExperimentPanel(QWidget):
         train = settings.setdefault("train", {})
         train.update({name: control_value(control)
                       for name, control in self.train_controls.items()})
+        settings.setdefault("green", {}).update(self.green_form.values())
         return settings
 
     def temperature(self) -> float:

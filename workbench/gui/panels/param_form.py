@@ -1,7 +1,9 @@
 """Controls built from declared ``Param``s, so a new method or field brings its own control.
 
 Ranges, defaults and tooltips all come from the declaration; this module only
-decides how a value is shown (a slider or not, how many decimals).
+decides how a value is shown (a slider or not, how many decimals), that a
+``<name>_end`` sits beside ``<name>`` as "start → end", and which controls are
+greyed out while another one makes them moot (their values are still saved).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 import yaml
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
-                               QLineEdit, QSlider, QSpinBox, QWidget)
+                               QLabel, QLineEdit, QSlider, QSpinBox, QWidget)
 
 from workbench.core.config.params import Param
 
@@ -22,7 +24,14 @@ SLIDERS: dict[str, tuple[float, float] | None] = {"alpha": None, "temperature": 
 SLIDER_SNAP = {"alpha": 0.05, "temperature": 0.5}
 SLIDER_DECIMALS = 2
 # Decimals and step of float spin boxes whose useful values are small (display only).
-FLOAT_DISPLAY = {"lr": (5, 0.0005)}
+FLOAT_DISPLAY = {"lr": (5, 0.0005), "alpha_end": (2, 0.05), "temperature_end": (2, 0.5)}
+END_SUFFIX = "_end"  # ``alpha_end`` is shown beside ``alpha``: start → end
+SAME_AS_START = "= start"  # what a nullable float's spin box shows for null
+# control -> (the control that makes it moot, the value that does): display only
+MOOT_WHEN = {"alpha_end": ("schedule", "constant"), "temperature_end": ("schedule", "constant"),
+             "dkd_beta": ("loss", "kd"), "dkd_target_weight": ("loss", "kd"),
+             "dkd_warmup": ("loss", "kd"), "pacing": ("curriculum", "none"),
+             "start_fraction": ("curriculum", "none")}
 FLOAT_DECIMALS = 4
 FLOAT_LIMITS = (-1e9, 1e9)  # shown for an undeclared bound
 INT_LIMITS = (-2**31, 2**31 - 1)  # what a QSpinBox holds
@@ -107,7 +116,12 @@ def make_control(param: Param) -> QWidget:
         decimals, step = FLOAT_DISPLAY.get(param.name, (FLOAT_DECIMALS, None))
         control = QDoubleSpinBox()
         control.setDecimals(decimals)
-        control.setRange(*declared_bounds(param, decimals))
+        low, high = declared_bounds(param, decimals)
+        if param.nullable:  # one step below the range stands for null
+            low -= step or 10 ** -decimals
+            control.setSpecialValueText(SAME_AS_START if param.name.endswith(END_SUFFIX)
+                                        else "none")
+        control.setRange(low, high)
         if step is not None:
             control.setSingleStep(step)
     elif param.kind == "int":
@@ -128,7 +142,9 @@ def make_control(param: Param) -> QWidget:
 
 
 def set_control(control: QWidget, value: Any) -> None:
-    if isinstance(control, (SliderSpin, QDoubleSpinBox, QSpinBox)) and value is not None:
+    if isinstance(control, QDoubleSpinBox) and value is None and control.specialValueText():
+        control.setValue(control.minimum())
+    elif isinstance(control, (SliderSpin, QDoubleSpinBox, QSpinBox)) and value is not None:
         control.setValue(value)
     elif isinstance(control, QCheckBox):
         control.setChecked(bool(value))
@@ -141,6 +157,8 @@ def set_control(control: QWidget, value: Any) -> None:
 
 def control_value(control: QWidget) -> Any:
     if isinstance(control, QDoubleSpinBox):
+        if control.specialValueText() and control.value() == control.minimum():
+            return None
         return round(control.value(), control.decimals())  # no 0.30000000000000004
     if isinstance(control, (SliderSpin, QSpinBox)):
         return control.value()
@@ -160,6 +178,18 @@ def changed_signal(control: QWidget) -> Any:
         if hasattr(control, name):
             return getattr(control, name)
     return None
+
+
+def start_to_end(start: QWidget, end: QWidget) -> QWidget:
+    """One row: the start value's control, an arrow, the end value's control."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(start, 1)
+    layout.addWidget(QLabel("→"))
+    layout.addWidget(end)
+    end.setToolTip(end.toolTip() + " — shown beside the start value: start → end")
+    return row
 
 
 class ParamForm(QWidget):
@@ -182,12 +212,34 @@ class ParamForm(QWidget):
             signal = changed_signal(control)
             if signal is not None:
                 signal.connect(lambda *_: self.changed.emit())
-            label = "T (temperature)" if param.name == "temperature" else (
-                "α (alpha)" if param.name == "alpha" else param.name.replace("_", " "))
-            self.layout_.addRow(label, control)
             self.controls[param.name] = control
+        names = [param.name for param in params]
+        for name in names:
+            start = name.removesuffix(END_SUFFIX)
+            if name.endswith(END_SUFFIX) and start in self.controls:
+                continue  # shown beside its start
+            end = self.controls.get(name + END_SUFFIX)
+            self.layout_.addRow(self._label(name), self.controls[name] if end is None
+                                else start_to_end(self.controls[name], end))
+        self._follow_moot()
+
+    @staticmethod
+    def _label(name: str) -> str:
+        return {"temperature": "T (temperature)", "alpha": "α (alpha)"}.get(
+            name, name.replace("_", " "))
+
+    def _follow_moot(self) -> None:
+        """Grey out controls another control makes moot (the end of a constant schedule)."""
+        for name, (leader, moot_value) in MOOT_WHEN.items():
+            control, lead = self.controls.get(name), self.controls.get(leader)
+            if control is None or not isinstance(lead, QComboBox):
+                continue
+            lead.currentTextChanged.connect(
+                lambda value, c=control, m=moot_value: c.setEnabled(value != m))
+            control.setEnabled(lead.currentText() != moot_value)
 
     def set_values(self, values: dict[str, Any]) -> None:
+        """Show ``values``; controls they do not name keep theirs."""
         for name, value in values.items():
             if name in self.controls:
                 set_control(self.controls[name], value)

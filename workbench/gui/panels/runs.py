@@ -14,7 +14,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
 from workbench.core.runs.history import DESCRIPTIVE_KEYS, config_diff, delete_run, read_curves, read_run_config
 from workbench.core.runs.resume import resume_problem
 from workbench.core.runs.store import RunInfo, list_runs
+from workbench.core.sweep.repeats import Band, group_labels, group_repeats
 from workbench.gui import dialogs, theme
+from workbench.gui.plots.bands import add_band
 
 COLUMNS = ("started", "preset", "status", "teacher", "student", "baseline", "run id")
 METRICS = {"student val accuracy": ("student", "val_acc"),
@@ -54,6 +56,7 @@ class RunsPanel(QWidget):
         # A long path must not widen the window: it is cut, and whole in the tooltip.
         self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.runs: list[RunInfo] = []
+        self.bands: list[Band] = []  # the mean ± std bands drawn in the overlay
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
@@ -65,9 +68,9 @@ class RunsPanel(QWidget):
         header.setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self.show_selection)
         self.table.cellDoubleClicked.connect(lambda row, _column: self.open_in_compare([row]))
-        self.metric = QComboBox()
-        self.metric.addItems(list(METRICS))
-        self.metric.currentTextChanged.connect(self.show_selection)
+        self.overlay_metric = QComboBox()
+        self.overlay_metric.addItems(list(METRICS))
+        self.overlay_metric.currentTextChanged.connect(self.show_selection)
         self.overlay = pg.PlotWidget(title="Selected runs")
         self.overlay.getPlotItem().setLabel("bottom", "epoch")
         self.overlay.getPlotItem().showGrid(x=True, y=True, alpha=0.2)
@@ -104,7 +107,7 @@ class RunsPanel(QWidget):
         lower_layout.setContentsMargins(0, 0, 0, 0)
         chooser = QHBoxLayout()  # here, not in the button row: that row must fit 1024 px
         chooser.addWidget(QLabel("Overlay"))
-        chooser.addWidget(self.metric, 1)
+        chooser.addWidget(self.overlay_metric, 1)
         overlay_box = QVBoxLayout()
         overlay_box.addLayout(chooser)
         overlay_box.addWidget(self.overlay, 1)
@@ -158,6 +161,22 @@ class RunsPanel(QWidget):
                 self.table.selectionModel().SelectionFlag.Select |
                 self.table.selectionModel().SelectionFlag.Rows)
 
+    def select_paths(self, folders: list[Path]) -> int:
+        """Select the runs kept in ``folders`` (re-reading the store first: a sweep may have
+        just added them) and scroll to the first; returns how many were found."""
+        self.refresh()
+        wanted = {Path(folder).resolve() for folder in folders}
+        rows = [row for row, run in enumerate(self.runs) if Path(run.path).resolve() in wanted]
+        self.table.blockSignals(True)  # one redraw of curves and diff, not one per row
+        try:
+            self.select_rows(rows)
+        finally:
+            self.table.blockSignals(False)
+        self.show_selection()
+        if rows:
+            self.table.scrollToItem(self.table.item(rows[0], 0))
+        return len(rows)
+
     def show_selection(self) -> None:
         runs = self.selected()
         self.resume_button.setEnabled(len(runs) == 1 and resume_problem(runs[0]) is None)
@@ -176,25 +195,36 @@ class RunsPanel(QWidget):
         return RUN_COLORS[index % len(RUN_COLORS)]
 
     def _overlay(self, runs: list[RunInfo]) -> None:
+        """One curve per run; runs of one configuration (other seeds) as a mean ± std band."""
         item = self.overlay.getPlotItem()
         item.clear()
         self.legend.clear()
-        phase, metric = METRICS[self.metric.currentText()]
-        item.setLabel("left", self.metric.currentText())
+        self.bands = []
+        phase, metric = METRICS[self.overlay_metric.currentText()]
+        item.setLabel("left", self.overlay_metric.currentText())
         missing, last_epoch = [], 1
+        curves = {run.run_id: read_curves(run.path).series(phase, metric) for run in runs}
         for run in runs:
-            epochs, values = read_curves(run.path).series(phase, metric)
-            if not epochs:
+            if not curves[run.run_id][0]:
                 missing.append(f"{run.name} ·{run.run_id[-4:]} ({run.status})")
+        drawn = [run for run in runs if curves[run.run_id][0]]
+        configs = [read_run_config(run.path) for run in drawn]
+        groups = group_repeats(configs)
+        for group, label in zip(groups, group_labels(configs, groups)):
+            members = [drawn[index] for index in group]
+            last_epoch = max([last_epoch, *(int(max(curves[r.run_id][0])) for r in members)])
+            first, series = members[0], [curves[r.run_id] for r in members]
+            color = self.run_color(first)
+            if len(members) > 1:
+                self.bands.append(add_band(item, series, color, label or first.name))
                 continue
-            color = self.run_color(run)
-            last_epoch = max(last_epoch, int(max(epochs)))
+            epochs, values = series[0]
             item.plot(epochs, values, pen=pg.mkPen(color, width=2), symbol="o",
                       symbolSize=5, symbolBrush=color, symbolPen=None,
-                      name=f"{run.name} ·{run.run_id[-4:]}")
+                      name=f"{first.name} ·{first.run_id[-4:]}")
         step = max(1, -(-last_epoch // 10))  # whole epochs only, at most ~10 ticks
         item.getAxis("bottom").setTicks([[(e, str(e)) for e in range(1, last_epoch + 1, step)]])
-        self.overlay_note.setText(f"No {self.metric.currentText()} recorded for: "
+        self.overlay_note.setText(f"No {self.overlay_metric.currentText()} recorded for: "
                                   + ", ".join(missing) if missing else "")
         self.overlay_note.setVisible(bool(missing))
 

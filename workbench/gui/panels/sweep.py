@@ -23,7 +23,8 @@ from workbench.gui.plots.heatmap import Heatmap
 
 class SweepPanel(QWidget):
     """Signals:
-        runs_clicked(list[Path]): the run folders of a clicked square.
+        runs_clicked(list[Path]): the run folders of a clicked square (the window selects
+            them in the Runs tab, where repeated seeds overlay as a mean ± std band).
         sweep_finished(): after the sweep thread has been joined.
     """
 
@@ -99,8 +100,8 @@ class SweepPanel(QWidget):
         done, total = len(self.results), len(self.plan.cells)
         state = "ended" if ended else "running"
         self.status.setText(f"sweep {self.plan.sweep_id}: {done} of {total} runs done "
-                            f"({state}); hover a square for mean ± std and n, click it for "
-                            f"its runs")
+                            f"({state}); hover a square for mean ± std and n, click it to "
+                            f"select its runs in the Runs tab")
 
     def _clicked(self, square: HeatmapSquare) -> None:
         folders = [Path(result.run_dir) for _, result in square.summary.runs if result.run_dir]

@@ -1,4 +1,4 @@
-"""Live training curves: loss per step and accuracy per epoch.
+"""Live training curves: loss per step and accuracy per epoch (α and T under the loss).
 
 Curves are created once; events only append to numpy buffers, and a timer
 (at most 20 Hz) pushes buffers that changed into their curves. Peak
@@ -20,6 +20,7 @@ from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseSt
 from workbench.gui import theme
 from workbench.gui.plots.buffers import GrowingSeries
 from workbench.gui.plots.export import ask_and_export
+from workbench.gui.plots.teaching_curve import TeachingCurves
 
 if TYPE_CHECKING:
     from workbench.gui.bridge import EventBridge
@@ -96,6 +97,9 @@ class LiveCurves(QWidget):
         self.accuracy_plot.addItem(self.teacher_line)
         self._phase_lines: list[pg.InfiniteLine] = []
         self._global_step = 0
+        self.teaching = TeachingCurves(self.loss_plot)
+        # phase -> (global step where it started, steps per epoch, phases started with it)
+        self._origins: dict[str, tuple[int, int, int]] = {}
         self.smooth = QCheckBox("Smooth loss (EMA 0.9)")
         self.smooth.toggled.connect(self._redraw_all)
         self.log_y = QCheckBox("Log scale")
@@ -138,8 +142,12 @@ class LiveCurves(QWidget):
             button.clicked.connect(lambda _=False, p=plot, n=name:
                                    ask_and_export(self, p.getPlotItem(), n))
             controls.addWidget(button)
+        loss_column = QVBoxLayout()
+        loss_column.setSpacing(0)
+        loss_column.addWidget(self.loss_plot, 1)
+        loss_column.addWidget(self.teaching)
         plots = QHBoxLayout()
-        plots.addWidget(self.loss_plot, 3)
+        plots.addLayout(loss_column, 3)
         plots.addWidget(self.accuracy_plot, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -159,6 +167,8 @@ class LiveCurves(QWidget):
             self.loss_plot.removeItem(line)
         self._phase_lines.clear()
         self._global_step = 0
+        self._origins.clear()
+        self.teaching.reset()
         self.teacher_line.setVisible(False)
         for item in (self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem()):
             item.enableAutoRange(x=True)
@@ -191,7 +201,9 @@ class LiveCurves(QWidget):
             self.timer.start(REDRAW_MS)
         elif isinstance(event, PhaseStarted) and event.phase not in NOT_TRAINING:
             self._mark_phase(event.phase)
+            self._note_origin(event)
         elif isinstance(event, EpochEnded):
+            self._add_teaching(event)
             for metric in ("train_acc", "val_acc"):
                 if metric in event.metrics and (event.phase, metric) != ("teacher", "train_acc"):
                     self._series(event.phase, metric).append(float(event.epoch),
@@ -217,6 +229,25 @@ class LiveCurves(QWidget):
         accuracy.setXRange(1, max(epochs, 2), padding=0.03)
         step = max(1, epochs // 10)  # whole epochs on the axis, never "1.5"
         accuracy.getAxis("bottom").setTickSpacing(step * 5, step)
+
+    def _note_origin(self, event: PhaseStarted) -> None:
+        """Where a phase's steps begin on the x axis; peers started together interleave."""
+        together = [phase for phase, origin in self._origins.items()
+                    if origin[0] == self._global_step]
+        group = len(together) + 1
+        for phase in together:
+            start, steps, _ = self._origins[phase]
+            self._origins[phase] = (start, steps, group)
+        self._origins[event.phase] = (self._global_step, event.steps_per_epoch, group)
+
+    def _add_teaching(self, event: EpochEnded) -> None:
+        """α and T of the epoch's last step, at that step's x (the first model of a group)."""
+        if event.phase not in self._origins or "alpha" not in event.metrics:
+            return
+        start, steps, group = self._origins[event.phase]
+        x = float(start + event.epoch * steps * group)
+        if x not in self.teaching.series["alpha"].view(False)[0]:  # peers share one point
+            self.teaching.add(x, event.metrics)
 
     def _mark_phase(self, phase: str) -> None:
         last = self._phase_lines[-1] if self._phase_lines else None
@@ -253,6 +284,8 @@ class LiveCurves(QWidget):
             if series.take_dirty():
                 self.curves[key].setData(*series.view(smoothed and key in LOSS_CURVES))
                 changed.add(self.accuracy_plot if key.endswith("_acc") else self.loss_plot)
+        if self.teaching.redraw():
+            changed.add(self.teaching)
         if changed and self.timer.isActive():
             self._pace(started, changed)
 

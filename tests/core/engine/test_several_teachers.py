@@ -1,0 +1,90 @@
+"""Several teachers: each cached once, fused with the declared weights, each in the JSON."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from workbench.core.distill.fusion import fuse
+from workbench.core.engine.ensemble import cache_team
+from workbench.core.engine.loop import PREDICT_BATCH, predict
+from workbench.core.engine.pipeline import run_experiment
+from workbench.core.engine.teacher_cache import TeacherLogitsCache
+from workbench.core.engine.teacher_source import load_team
+from workbench.core.stream.events import PhaseProgress, PhaseStarted
+
+from tests.core.conftest import tiny_preset
+from tests.core.engine.test_context import context
+
+TEAM = "teacher=[synthetic-cnn, synthetic-mlp]"
+
+
+def forward_counter(module: torch.nn.Module) -> list[int]:
+    calls = [0]
+    module.register_forward_hook(lambda *_: calls.__setitem__(0, calls[0] + 1))
+    return calls
+
+
+def test_each_teacher_is_run_once_and_the_fused_targets_use_confidence_weights(
+        tmp_path: Path) -> None:
+    ctx = context(TEAM, "distill.fusion=confidence")
+    members = load_team(ctx)
+    assert [member.name for member in members] == ["teacher-1", "teacher-2"]
+    calls = [forward_counter(member.module) for member in members]
+    memory = TeacherLogitsCache()
+    ctx.logits_cache = memory
+    models = cache_team(ctx, members, tmp_path)
+    batches = (-(-ctx.data.inputs.shape[0] // PREDICT_BATCH)
+               + -(-ctx.data.test_inputs.shape[0] // PREDICT_BATCH))
+    assert [count[0] for count in calls] == [batches, batches]
+    assert len(list((tmp_path / "teacher-logits").glob("*.pt"))) == 2  # one file per teacher
+    outputs = [predict(member.module, ctx.data.inputs) for member in members]
+    expected = fuse(outputs, ctx.data.labels, "confidence")
+    assert torch.allclose(ctx.teacher_logits, expected, atol=1e-5)
+    assert not torch.allclose(ctx.teacher_logits, fuse(outputs), atol=1e-3)  # weights applied
+    assert list(models) == ["teacher", "teacher-1", "teacher-2"]
+    for count in calls:
+        count[0] = 0
+    cache_team(ctx, members, tmp_path)  # a second run: nothing recomputed
+    assert [count[0] for count in calls] == [0, 0]
+
+
+@pytest.fixture(scope="module")
+def team_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    base = tmp_path_factory.mktemp("team")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WORKBENCH_CACHE_DIR", str(base / "cache"))
+        preset = tiny_preset("train.epochs=1", TEAM, "distill.fusion=confidence")
+        events: list[Any] = []
+        result = run_experiment(preset, callbacks=[events.append])
+    return preset, result, events, base
+
+
+def test_the_summary_has_the_ensemble_and_each_member(team_run: Any) -> None:
+    preset, result, events, base = team_run
+    models = result.summary["models"]
+    assert list(models)[:3] == ["teacher", "teacher-1", "teacher-2"]
+    assert models["teacher"]["params"] == models["teacher-1"]["params"] + models["teacher-2"]["params"]
+    assert models["teacher"]["flops"] == models["teacher-1"]["flops"] + models["teacher-2"]["flops"]
+    stored = [torch.load(path, weights_only=True)
+              for path in sorted((base / "cache" / "teacher-logits").glob("*.pt"))]
+    assert len(stored) == 2
+    fused_test = fuse([entry["test"] for entry in stored])  # the mean: no label at test time
+    from workbench.core.data.prepare import load_dataset, prepare
+    data = prepare(load_dataset(preset.data), preset.data, preset.train.seed, torch.device("cpu"))
+    accuracy = (fused_test.argmax(1) == data.test_labels).float().mean().item()
+    assert models["teacher"]["accuracy"] == pytest.approx(accuracy)
+    assert result.summary["distill"]["fusion"] == "confidence"
+
+
+def test_each_member_is_trained_and_cached_in_its_own_phase(team_run: Any) -> None:
+    _preset, result, events, _base = team_run
+    started = [event.phase for event in events if isinstance(event, PhaseStarted)]
+    assert started == ["teacher-1", "teacher-2", "cache", "student", "baseline", "benchmark"]
+    assert [plan.phase for plan in events[0].plan] == started
+    cache_plan = next(plan for plan in events[0].plan if plan.phase == "cache")
+    progress = [event for event in events if isinstance(event, PhaseProgress)
+                and event.phase == "cache"]
+    assert len(progress) == cache_plan.steps_per_epoch  # both teachers, counted once each

@@ -1,0 +1,20 @@
+"""The window's progress line during the teacher pass: shards, images/s, time left."""
+from __future__ import annotations
+
+from workbench.core.stream.events import PhasePlan, PhaseProgress, PhaseStarted, RunStarted
+from workbench.gui.panels.progress import ProgressPanel
+
+
+def test_the_progress_line_shows_shards_rate_and_eta_from_the_first_shard(qtbot):
+    panel = ProgressPanel()
+    qtbot.addWidget(panel)
+    panel.start()
+    panel.update_from(RunStarted("r", "x", (PhasePlan("cache", 1, 69),
+                                            PhasePlan("student", 1, 100)), "cpu", 0, 0.0))
+    panel.update_from(PhaseStarted("cache", 1, 69))
+    panel.update_from(PhaseProgress("cache", 1, images=1024, images_per_s=3400.0,
+                                    eta_s=20.3, shards=69))
+    panel.refresh()
+    assert panel.label.text() == ("caching teacher outputs · 1% · shard 1/69 · 3,400 images/s · "
+                                  "20 s left in this phase")
+    assert panel.bar.value() == int(1000 * 1 / 169)
