@@ -54,7 +54,8 @@ QUICK_COMPARE = ["compare.latency_repeats=5", "compare.warmup=1", "compare.throu
 
 
 def workbench_run(preset: str, overrides: list[str], runs_dir: Path) -> dict:
-    """The JSON summary of one `workbench run`, or {"error": the command and its last line}."""
+    """The JSON summary of one `workbench run`, or {"failed": the command and its last line}
+    (a summary has an ``error`` key of its own, null when the run completed)."""
     command = [sys.executable, "-m", "workbench", "run", preset, "--json",
                "--runs-dir", str(runs_dir)]
     for override in overrides:
@@ -63,7 +64,7 @@ def workbench_run(preset: str, overrides: list[str], runs_dir: Path) -> dict:
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or [""])[-1]
         shown = " ".join(f"--set '{item}'" for item in overrides)
-        return {"error": f"workbench run {preset} {shown} → exit {result.returncode}: {last}"}
+        return {"failed": f"workbench run {preset} {shown} → exit {result.returncode}: {last}"}
     return json.loads(result.stdout)
 
 
@@ -80,8 +81,8 @@ def run_cell(student: str, scenario: str, strategy: str, seed: int, epochs: int,
     summary = workbench_run(SCENARIOS[scenario][0], overrides, runs_dir)
     cell = {"student": student, "scenario": scenario, "strategy": strategy, "seed": seed,
             "epochs": epochs, "seconds": round(time.perf_counter() - started, 1)}
-    if "error" in summary:
-        return {**cell, "error": summary["error"]}
+    if "failed" in summary:
+        return {**cell, "error": summary["failed"]}
     models = summary["models"]
     cell.update(student_accuracy=models["student"]["accuracy"],
                 teacher_accuracy=models["teacher"]["accuracy"],

@@ -139,6 +139,7 @@ def main() -> None:
     load_idle = os.getloadavg()[0]
     idle = measure(variants, args.rounds)
     idle_choice, load_busy = chosen_text(), os.getloadavg()[0]
+    print("\n".join(table("No extra load", idle)), idle_choice, sep="\n", flush=True)
     spinner = multiprocessing.get_context("spawn").Process(target=_spin, args=(cores[0],),
                                                            daemon=True)
     spinner.start()

@@ -219,3 +219,19 @@ def test_offline_with_loss_dkd_is_what_method_dkd_was(tmp_path: Path) -> None:
     kd = student("distill.alpha=0.7")
     assert all(torch.equal(legacy[key], offline[key]) for key in legacy)
     assert not all(torch.equal(kd[key], offline[key]) for key in kd)
+
+
+def test_a_top_1_teacher_still_has_a_ranking_of_the_other_classes() -> None:
+    """The top_k defense leaves one class far above the rest: p̂ must not vanish."""
+    from workbench.core.distill.defenses import hide_outputs
+
+    teacher = hide_outputs(torch.tensor(TEACHER) * 3, top_k=1)
+    student = torch.tensor(STUDENT).requires_grad_()
+    step = dkd_step(student, torch.tensor(LABELS), teacher, 0.5, 4.0, 1.0, 8.0, 1.0, True)
+    step.backward()
+    reference = torch.tensor(STUDENT).requires_grad_()
+    total, hard, soft = dkd_loss(reference, teacher, torch.tensor(LABELS), 0.5, 4.0, 1.0, 8.0,
+                                 fully_labeled=True)
+    total.backward()
+    assert step.values() == pytest.approx((total.item(), hard.item(), soft.item()), rel=1e-5)
+    torch.testing.assert_close(student.grad, reference.grad, rtol=1e-4, atol=1e-7)

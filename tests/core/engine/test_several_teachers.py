@@ -13,7 +13,10 @@ from workbench.core.engine.loop import PREDICT_BATCH, predict
 from workbench.core.engine.pipeline import run_experiment
 from workbench.core.engine.teacher_cache import TeacherLogitsCache
 from workbench.core.engine.teacher_source import load_team
-from workbench.core.stream.events import PhaseProgress, PhaseStarted
+from workbench.core.engine.loop import Hooks
+from workbench.core.engine.phases import cache_steps
+from workbench.core.stream.control import RunControl
+from workbench.core.stream.events import PhaseEnded, PhaseProgress, PhaseStarted
 
 from tests.core.conftest import tiny_preset
 from tests.core.engine.test_context import context
@@ -21,10 +24,13 @@ from tests.core.engine.test_context import context
 TEAM = "teacher=[synthetic-cnn, synthetic-mlp]"
 
 
-def forward_counter(module: torch.nn.Module) -> list[int]:
-    calls = [0]
-    module.register_forward_hook(lambda *_: calls.__setitem__(0, calls[0] + 1))
-    return calls
+def cache_events(ctx: Any, members: Any, folder: Path) -> tuple[dict[str, Any], int]:
+    """The cache phase's end metrics and how many batches of teacher inference it reported."""
+    events: list[Any] = []
+    ctx.hooks = Hooks(events.append, RunControl())
+    cache_team(ctx, members, folder)
+    [ended] = [event for event in events if isinstance(event, PhaseEnded)]
+    return ended.metrics, sum(isinstance(event, PhaseProgress) for event in events)
 
 
 def test_each_teacher_is_run_once_and_the_fused_targets_use_confidence_weights(
@@ -32,23 +38,20 @@ def test_each_teacher_is_run_once_and_the_fused_targets_use_confidence_weights(
     ctx = context(TEAM, "distill.fusion=confidence")
     members = load_team(ctx)
     assert [member.name for member in members] == ["teacher-1", "teacher-2"]
-    calls = [forward_counter(member.module) for member in members]
-    memory = TeacherLogitsCache()
-    ctx.logits_cache = memory
-    models = cache_team(ctx, members, tmp_path)
-    batches = (-(-ctx.data.inputs.shape[0] // PREDICT_BATCH)
-               + -(-ctx.data.test_inputs.shape[0] // PREDICT_BATCH))
-    assert [count[0] for count in calls] == [batches, batches]
+    ctx.logits_cache = TeacherLogitsCache()
+    metrics, batches = cache_events(ctx, members, tmp_path)
+    assert metrics["origin"] == "computed,computed"
+    one_pass = (-(-ctx.data.inputs.shape[0] // PREDICT_BATCH)
+                + -(-ctx.data.test_inputs.shape[0] // PREDICT_BATCH))
+    assert batches == 2 * one_pass == cache_steps(ctx, 2)  # each teacher over every image once
     assert len(list((tmp_path / "teacher-logits").glob("*.pt"))) == 2  # one file per teacher
     outputs = [predict(member.module, ctx.data.inputs) for member in members]
     expected = fuse(outputs, ctx.data.labels, "confidence")
-    assert torch.allclose(ctx.teacher_logits, expected, atol=1e-5)
+    assert torch.allclose(ctx.teacher_logits, expected, atol=1e-4)
     assert not torch.allclose(ctx.teacher_logits, fuse(outputs), atol=1e-3)  # weights applied
-    assert list(models) == ["teacher", "teacher-1", "teacher-2"]
-    for count in calls:
-        count[0] = 0
-    cache_team(ctx, members, tmp_path)  # a second run: nothing recomputed
-    assert [count[0] for count in calls] == [0, 0]
+    assert set(ctx.member_test_logits) == {"teacher-1", "teacher-2"}
+    metrics, batches = cache_events(ctx, members, tmp_path)  # again: nothing recomputed
+    assert metrics["origin"] == "memory,memory" and batches == 0
 
 
 @pytest.fixture(scope="module")

@@ -186,3 +186,11 @@ def test_batch_norms_are_folded_where_torch_fx_can_trace_and_kept_where_not() ->
     inputs = images(20)
     assert torch.allclose(run(model, inputs, PassPlan(CPU, 1)), predict(model, inputs),
                           atol=1e-5)
+
+
+def test_a_forward_hook_on_the_teacher_sees_every_shard_of_the_pass() -> None:
+    model = trained_like(*ARCHITECTURES[0])
+    seen: list[int] = []
+    model.register_forward_hook(lambda _module, _inputs, output: seen.append(output.shape[0]))
+    run(model, images(40), PassPlan(CPU, 1, 16))
+    assert seen == [16, 16, 8]

@@ -97,16 +97,17 @@ def teacher_parts(teacher_logits: torch.Tensor, targets: torch.Tensor,
     """All a DKD step needs of the teacher at T, packed one row per image.
 
     Columns: p̂^T (C, 0 at the target) | p^T_c | 1 - p^T_c | sum b log b over [p^T_c,
-    1 - p^T_c] | sum p̂^T log p̂^T. Computed once per fit when T is fixed.
+    1 - p^T_c] | sum p̂^T log p̂^T. Made once per fit at a fixed T, per batch when T
+    moves. Worked out in log space, so a teacher sure of one class (a top-1 answer:
+    the others far below) still gets its p̂ over the rest, as ``decoupled_kl`` does.
     """
-    scaled = teacher_logits.float() / temperature
-    target = F.one_hot(targets, scaled.shape[1]).bool()
-    others = scaled.masked_fill(target, -torch.inf)
-    lse_all = torch.logsumexp(scaled, dim=1, keepdim=True)
-    lse_rest = torch.logsumexp(others, dim=1, keepdim=True)
-    hat = (others - lse_rest).exp()
-    binary = torch.cat([scaled.gather(1, targets.unsqueeze(1)) - lse_all, lse_rest - lse_all],
-                       dim=1).exp()
+    column = targets.unsqueeze(1)
+    scaled = teacher_logits.float() * (1.0 / temperature)
+    log_probs = torch.log_softmax(scaled, dim=1)
+    log_hat = torch.log_softmax(scaled.scatter(1, column, -torch.inf), dim=1)  # -inf at c
+    log_rest = (log_probs - log_hat).amin(1, keepdim=True)  # the same for every k != c
+    hat = log_hat.exp()
+    binary = torch.cat([log_probs.gather(1, column), log_rest], dim=1).exp_()
     return torch.cat([hat, binary, torch.special.xlogy(binary, binary).sum(1, keepdim=True),
                       torch.special.xlogy(hat, hat).sum(1, keepdim=True)], dim=1)
 

@@ -89,6 +89,8 @@ def inference_copy(model: nn.Module, plan: PassPlan) -> nn.Module:
         runner = copy.deepcopy(model)
     finally:
         model.train(training)
+    # Whoever watches the teacher's forward (a hook on the model itself) still sees the pass.
+    runner._forward_hooks.update(model._forward_hooks)
     return runner.eval().to(memory_format=torch.channels_last)
 
 

@@ -22,6 +22,7 @@ from workbench.core.models.build import build_model
 
 SWITCH_RATIO = 1.3  # the alternative must be this many times faster to replace the rule
 CHECK_STEPS = 3  # timed steps per count (after one untimed warm-up step)
+HOPELESS_RATIO = 20.0  # a warm-up step this many times slower ends that count's timing
 MAX_CHECK_FLOPS = 20e9  # forward FLOPs per batch above which a check step is not cheap
 
 
@@ -40,25 +41,37 @@ def alternative_to(rule: int, free: int) -> int | None:
     return free if free > 1 else None
 
 
+def hopeless(warm_up_s: dict[int, float]) -> set[int]:
+    """Counts whose warm-up step took ``HOPELESS_RATIO`` times the fastest one's: a thread
+    on a busy core (hundreds of times slower) is not worth timing again."""
+    fastest = min(warm_up_s.values())
+    return {count for count, seconds in warm_up_s.items() if seconds > HOPELESS_RATIO * fastest}
+
+
 def step_seconds(step: Callable[[], None], counts: Sequence[int],
                  steps: int = CHECK_STEPS) -> dict[int, float]:
     """Median time of ``step`` on each thread count; the counts take turns, so a burst
     of other programs' work falls on both rather than on one."""
     before = torch.get_num_threads()
-    times: dict[int, list[float]] = {count: [] for count in counts}
+    warm_up_s: dict[int, float] = {}
     try:
-        for count in counts:  # warm-up: allocations and each pool's start are not timed
+        for count in counts:  # warm-up: allocations and each pool's start
             torch.set_num_threads(count)
+            started = time.perf_counter()
             step()
+            warm_up_s[count] = time.perf_counter() - started
+        skipped = hopeless(warm_up_s)
+        times: dict[int, list[float]] = {count: [] for count in counts if count not in skipped}
         for _ in range(steps):
-            for count in counts:
+            for count in times:
                 torch.set_num_threads(count)
                 started = time.perf_counter()
                 step()
                 times[count].append(time.perf_counter() - started)
     finally:
         torch.set_num_threads(before)
-    return {count: sorted(values)[len(values) // 2] for count, values in times.items()}
+    medians = {count: sorted(values)[len(values) // 2] for count, values in times.items()}
+    return {count: medians.get(count, warm_up_s[count]) for count in counts}
 
 
 def training_step(models: Sequence[tuple[str, dict, int]], input_shape: Sequence[int],

@@ -4,6 +4,8 @@ More threads only pay when a batch has enough work to split; a small model
 spends the extra threads waiting on each other. And a thread placed on a core
 another program keeps busy stalls every step of the others: with one of two
 cores busy, two threads made a small MLP's epoch five times slower than one.
+The rule is a guess; ``thread_check`` times a few steps of it against the
+alternative before the run's first step, where that is cheap.
 """
 from __future__ import annotations
 
