@@ -91,3 +91,27 @@ def test_each_member_is_trained_and_cached_in_its_own_phase(team_run: Any) -> No
     progress = [event for event in events if isinstance(event, PhaseProgress)
                 and event.phase == "cache"]
     assert len(progress) == cache_plan.steps_per_epoch  # both teachers, counted once each
+
+
+def test_a_recorded_member_joins_the_fusion_and_the_figures(tmp_path: Path) -> None:
+    import numpy as np
+
+    from workbench.core.engine.ensemble import team_figures
+
+    probe = context()
+    rows, tests = probe.data.inputs.shape[0], probe.data.test_inputs.shape[0]
+    recorded = tmp_path / "recorded.npz"
+    generator = np.random.default_rng(0)
+    np.savez(recorded, train=generator.normal(size=(rows, 10)).astype(np.float32),
+             test=generator.normal(size=(tests, 10)).astype(np.float32))
+    ctx = context(f"teacher=[synthetic-mlp, {recorded}]")
+    members = load_team(ctx)
+    models = cache_team(ctx, members, tmp_path)
+    assert list(models) == ["teacher-1"]  # no ensemble module: one member is only outputs
+    fused = fuse([ctx.member_test_logits["teacher-1"], ctx.member_test_logits["teacher-2"]])
+    assert torch.allclose(ctx.teacher_test_logits, fused)
+    figures = team_figures(ctx, members, {"teacher-1": {"accuracy": 0.5}, "student": {}})
+    assert list(figures) == ["teacher", "teacher-1", "teacher-2", "student"]
+    accuracy = (fused.argmax(1) == ctx.data.test_labels).float().mean().item()
+    assert figures["teacher"]["accuracy"] == pytest.approx(accuracy)
+    assert figures["teacher"]["params"] is None

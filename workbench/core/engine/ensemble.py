@@ -113,7 +113,10 @@ def team_figures(ctx: RunContext, members: Sequence[TeacherMember],
         if member.name not in figures:
             extra[member.name] = _recorded_entry(ctx.member_test_logits.get(member.name), ctx,
                                                  "recorded outputs")
-    return {**extra, **figures}
+    merged = {**figures, **extra}
+    first = ["teacher", *(member.name for member in members)]
+    return {**{name: merged[name] for name in first},
+            **{name: entry for name, entry in merged.items() if name not in first}}
 
 
 def _recorded_entry(test_logits: torch.Tensor | None, ctx: RunContext,
