@@ -39,6 +39,16 @@ SMALL = (["distill.alpha=0.1,0.9", "distill.temperature=2,8"], 1, 2)
 PHASES = ("cache_s", "student_s", "baseline_s", "benchmark_s")
 
 
+def autogroup() -> str:
+    """Linux's autogroup shares the CPU between sessions, not processes: with it on, a
+    second worker in the same session gets no more of a contended machine than one."""
+    try:
+        enabled = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip()
+    except OSError:
+        return "autogroup: unknown"
+    return f"autogroup scheduling: {'on' if enabled == '1' else 'off'}"
+
+
 def _cpu_s() -> float:
     own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
                                                          resource.RUSAGE_CHILDREN))
@@ -126,7 +136,8 @@ def main() -> None:
         runs *= len(axis.values)
     lines = [f"# Sweep --jobs 2 vs --jobs 1 (fashion-kd, {' × '.join(grid)}, {seeds} seed(s), "
              f"{epochs} epochs: {runs * seeds} runs)", "",
-             f"usable cores: {len(usable_cores())}, free before timing: {free_before}", "",
+             f"usable cores: {len(usable_cores())}, free before timing: {free_before}, "
+             f"{autogroup()}", "",
              "| jobs | wall s | ratio to jobs 1 |", "|---|---|---|",
              f"| 1 | {one['wall']:.1f} | 1.00 |",
              f"| 2 | {two['wall']:.1f} | {two['wall'] / one['wall']:.2f} |", "",

@@ -13,9 +13,10 @@ gives each part its own weight:
     L = alpha * CE(student, y) + ramp * T^2 * (tckd_weight * TCKD + nckd_weight * NCKD)
 
 alpha weighs the hard-label loss, as everywhere in the workbench (the paper's CE
-weight, 1.0); the paper's alpha and beta are ``tckd_weight`` and ``nckd_weight``.
-``ramp`` = min(epoch / warmup, 1) grows the KD part over the first epochs (the
-paper's warm-up; 1 from the start when warmup = 0). The target class is the
+weight, 1.0); the paper's alpha and beta are ``tckd_weight`` and ``nckd_weight``
+(``distill.dkd_target_weight`` and ``distill.dkd_beta``). ``ramp`` = min(epoch / warmup,
+1) grows the KD part over the first epochs (the paper's warm-up, ``distill.dkd_warmup``;
+1 from the start when it is 0). The target class is the
 label; a transfer-set row (label -1) uses the teacher's top class.
 
 The training step (``dkd_step``) hands backward the closed-form gradient on the
@@ -28,7 +29,7 @@ c the target class, B the batch):
 
 (derivation: log p_c = z_c - LSE(z), log(1 - p_c) = LSE_{j != c}(z) - LSE(z)); the
 test checks it against autograd on ``dkd_loss``. ``dkd_loss`` stays the reference.
-DKD is ``distill.loss: dkd`` of the offline method (see offline.py and teaching.py).
+DKD is ``distill.loss: dkd`` of the offline method (see offline.py and strategy.py).
 """
 from __future__ import annotations
 
