@@ -5,12 +5,14 @@ How it learns (the KD or DKD term, alpha and T schedules, a curriculum) is the
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from torch import nn
 
 from workbench.core.config.params import Param
 from workbench.core.distill.defenses import hide_outputs
+from workbench.core.distill.dkd import DKD_PARAMS
 from workbench.core.distill.method import StudentContext
 from workbench.core.distill.registry import METHODS
 from workbench.core.distill.strategy import TEACHING_PARAMS, TeachingStrategy, teach
@@ -60,17 +62,18 @@ class OfflineDistillation:
 
 # ``method: dkd`` (before ``distill.loss`` existed): kept so saved presets load and run as
 # they did; it is the offline method with ``loss: dkd`` under the old parameter names.
+def _renamed(param: Param, name: str) -> Param:
+    """A DKD parameter under its name from before ``distill.loss`` (no "loss: dkd" prefix)."""
+    return replace(param, name=name, help=param.help.removeprefix("loss: dkd — "))
+
+
 LEGACY_DKD_PARAMS = (
     Param("alpha", "float", 1.0, "weight of the hard-label loss (the paper's CE weight; the "
           "KD parts have their own weights)", minimum=0.0, maximum=1.0),
     KD_PARAMS[1],
-    Param("tckd_weight", "float", 1.0, "weight of target-class KD (the teacher's confidence "
-          "in the label; the paper's alpha)", minimum=0.0, maximum=100.0),
-    Param("nckd_weight", "float", 8.0, "weight of non-target-class KD (the teacher's ranking "
-          "of the wrong classes; the paper's beta)", minimum=0.0, maximum=100.0),
-    Param("warmup", "int", 0, "epochs over which the KD part ramps up linearly "
-          "(0 = full weight from the start; the paper uses 20 of 240)", minimum=0,
-          maximum=1000),
+    _renamed(DKD_PARAMS[1], "tckd_weight"),
+    _renamed(DKD_PARAMS[0], "nckd_weight"),
+    _renamed(DKD_PARAMS[2], "warmup"),
 )
 
 

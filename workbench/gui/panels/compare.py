@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QGridLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QPushButton, QSizePolicy, QTableWidget,
+                               QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.core.measure.report import (HEADERS, comparison_rows, latency_iqr, to_csv,
@@ -24,6 +24,7 @@ from workbench.core.runs.store import RunInfo
 from workbench.core.stream.events import RunEnded
 from workbench.core.sweep.repeats import repeat_rows
 from workbench.gui import theme
+from workbench.gui.plots.bars import bar_plot
 from workbench.gui.panels.compare_scatter import AccuracyLatencyScatter
 from workbench.gui.plots.export import ask_and_export
 
@@ -31,22 +32,6 @@ if TYPE_CHECKING:
     from workbench.gui.bridge import EventBridge
 
 KIB = 1024.0  # the table's sizes are KiB (core's human_bytes); the bars use the same unit
-
-
-def _bar_plot(title: str, unit: str) -> pg.PlotWidget:
-    """Horizontal bars: model names sit on the left axis, one per line, never overlapping."""
-    widget = pg.PlotWidget()
-    item = widget.getPlotItem()
-    item.setTitle(title, size="10pt")
-    item.setLabel("bottom", unit)
-    item.setMouseEnabled(x=False, y=False)
-    item.hideButtons()
-    item.showGrid(x=True, alpha=0.2)
-    item.invertY(True)  # the table's order, top to bottom
-    theme.plain_axes(item)
-    widget.setMinimumSize(160, 120)
-    widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-    return widget
 
 
 class ComparePanel(QWidget):
@@ -69,10 +54,10 @@ class ComparePanel(QWidget):
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.size_plot = _bar_plot("Size", "KiB on disk")
+        self.size_plot = bar_plot("Size", "KiB on disk")
         # Short titles and units: a plot's title sets its minimum width, and a plot wider
         # than its place is cropped, not shrunk.
-        self.latency_plot = _bar_plot("Latency", "ms (median)")
+        self.latency_plot = bar_plot("Latency", "ms (median)")
         self.scatter = AccuracyLatencyScatter()
         self.scatter_plot = self.scatter.plot
         self._build_layout()

@@ -8,24 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from workbench.gui import theme
-
-
-def _bar_plot(title: str, unit: str) -> pg.PlotWidget:
-    widget = pg.PlotWidget()
-    item = widget.getPlotItem()
-    item.setTitle(title, size="10pt")
-    item.setLabel("bottom", unit)
-    item.setMouseEnabled(x=False, y=False)
-    item.hideButtons()
-    item.showGrid(x=True, alpha=0.2)
-    item.invertY(True)  # first bar on top, as listed
-    theme.plain_axes(item)
-    widget.setMinimumSize(160, 120)
-    widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-    return widget
+from workbench.gui.plots.bars import bar_plot
 
 
 def _role(name: str) -> str:
@@ -41,8 +27,8 @@ class EnergyChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.training_plot = _bar_plot("Training energy", "J per phase")
-        self.inference_plot = _bar_plot("Prediction energy", "J per 1,000 predictions")
+        self.training_plot = bar_plot("Training energy", "J per phase")
+        self.inference_plot = bar_plot("Prediction energy", "J per 1,000 predictions")
         self.bars: dict[str, list[tuple[str, float]]] = {"training": [], "inference": []}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
