@@ -141,10 +141,11 @@ def rows_of(cells: list[dict], columns: list[tuple[str, str]], strategies: list[
             rows.append(f"| plain student, same data as {strategy} | " + " | ".join(
                 mean_std(values(strategy, column, "baseline_accuracy"))
                 for column in columns) + " |")
-    teacher = [cell["teacher_accuracy"] for cell in cells if cell["strategy"] == "kd"]
-    if teacher:
+    teacher = [values("kd", column, "teacher_accuracy") for column in columns]
+    if any(teacher):
         rows.append("| teacher (reference) | " + " | ".join(
-            f"{100 * statistics.fmean(teacher):.2f}" for _ in columns) + " |")
+            f"{100 * statistics.fmean(column):.2f}" if column else "–" for column in teacher)
+            + " |")
     return rows
 
 
