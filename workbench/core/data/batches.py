@@ -61,19 +61,15 @@ class BatchSampler(Protocol):
     def epoch(self, batch_size: int, steps: int, first: Progress,
               generator: torch.Generator) -> Iterator[torch.Tensor]:
         """Positions of each batch of the epoch whose first step is ``first``."""
-        ...
 
     def metrics(self, progress: Progress) -> dict[str, float]:
         """Plain values for the epoch event (e.g. the eligible share of the data)."""
-        ...
 
     def state(self) -> dict[str, Any]:
         """What a resumed fit needs to choose the same batches (tensors, numbers)."""
-        ...
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Continue from ``state()``."""
-        ...
 
 
 @dataclass(frozen=True)

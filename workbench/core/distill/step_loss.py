@@ -37,11 +37,9 @@ class StepLoss(Protocol):
 
     def backward(self) -> None:
         """Accumulate this loss's gradient into its model's parameters."""
-        ...
 
     def values(self) -> tuple[float, float, float]:
         """(total, hard, soft) as plain floats, for the step's event."""
-        ...
 
 
 # objective(every model's logits, batch) -> one StepLoss per model, in the same order
