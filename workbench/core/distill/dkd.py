@@ -201,8 +201,7 @@ class DKDObjective:
                                     batch.fully_labeled) for own in logits]
 
     def metrics(self, progress: Progress) -> dict[str, float]:
-        alpha, temperature = self.schedule.at(progress.fraction)
-        return {"alpha": alpha, "temperature": temperature, "kd_ramp": self.ramp(progress)}
+        return {**self.schedule.metrics(progress.fraction), "kd_ramp": self.ramp(progress)}
 
 
 def dkd_objective(alpha: float, temperature: float, tckd_weight: float, nckd_weight: float,

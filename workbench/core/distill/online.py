@@ -60,8 +60,7 @@ class MutualObjective:
                 mutual_losses(logits, batch.labels, alpha, temperature, batch.fully_labeled)]
 
     def metrics(self, progress: Progress) -> dict[str, float]:
-        alpha, temperature = self.schedule.at(progress.fraction)
-        return {"alpha": alpha, "temperature": temperature}
+        return self.schedule.metrics(progress.fraction)
 
 
 def mutual_objective(alpha: float, temperature: float,

@@ -70,3 +70,8 @@ class Schedule:
             else self.temperature_end
         return (scheduled(self.kind, self.alpha, alpha_end, fraction),
                 scheduled(self.kind, self.temperature, temperature_end, fraction))
+
+    def metrics(self, fraction: float) -> dict[str, float]:
+        """The α and T at ``fraction``, named for the epoch event (and metrics.jsonl)."""
+        alpha, temperature = self.at(fraction)
+        return {"alpha": alpha, "temperature": temperature}

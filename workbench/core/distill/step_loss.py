@@ -169,8 +169,7 @@ class KDObjective:
 
     def metrics(self, progress: Progress) -> dict[str, float]:
         """The step's alpha and T, for the epoch event (and metrics.jsonl)."""
-        alpha, temperature = self.schedule.at(progress.fraction)
-        return {"alpha": alpha, "temperature": temperature}
+        return self.schedule.metrics(progress.fraction)
 
 
 def kd_objective(alpha: float, temperature: float,
