@@ -74,6 +74,7 @@ def window(qtbot, tmp_path: Path):
         worker, win.worker = win.worker, None
         worker.stop_and_join()
     win.preview.pool.waitForDone()
+    win.datasets.pool.waitForDone()  # issue 15: the Data tab's reading job
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ TEACHING_DEFAULTS = {param.name: param.default for param in TEACHING_PARAMS}  # 
 def test_window_builds_with_a_runnable_default(window):
     window.load_startup_preset()
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
-        "Train", "Compare", "Green", "Runs", "Lineage", "Sweep"]
+        "Train", "Compare", "Green", "Runs", "Lineage", "Sweep", "Data"]
     settings = window.experiment.settings()
     # fashion-kd needs a trained teacher file; without it the window falls back.
     assert settings["name"] in ("fashion-kd", "synthetic-quick")

@@ -26,7 +26,7 @@ from workbench.core.runs.resume import open_resume
 from workbench.core.runs.store import RunInfo
 from workbench.core.stream.events import RunEnded, RunStarted
 from workbench.core.stream.status import RunOutcome, RunStatus, exit_code
-from workbench.gui import dialogs, menus, settings
+from workbench.gui import dataset_actions, dialogs, menus, settings
 from workbench.gui.bridge import EventBridge
 from workbench.gui.panels.compare import ComparePanel
 from workbench.gui.panels.green import GreenPanel
@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
             self, self.tabs, self._run_menu, lambda: self._loaded_path or DEFAULT_PRESET,
             lambda: self.runs_dir, self.runs)
         self.sweep = self.sweeps.panel
+        self.datasets = dataset_actions.install(self)  # issue 15: Open dataset/teacher, Data tab
 
     # --- construction ----------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -375,6 +376,7 @@ class MainWindow(QMainWindow):
         self.lineage.stop_and_join()
         self.sweep.stop()  # joins the sweep thread; unfinished cells resume later
         self.preview.pool.waitForDone()
+        self.datasets.pool.waitForDone()
         settings.set_value("window/geometry", self.saveGeometry())
         settings.set_value("window/tab", self.tabs.currentIndex())
         event.accept()

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from workbench.core.data import DATASETS, ImageDataset, synthetic
+from workbench.core.data import ImageDataset, synthetic
+from workbench.core.data.registry import load_named
 from workbench.core.data.synthetic import CLASSES, make_synthetic
 
 
@@ -51,7 +52,7 @@ def test_registered_loader_passes_the_seed(monkeypatch: pytest.MonkeyPatch) -> N
         return make_synthetic(seed, 30, 10)
 
     monkeypatch.setattr(synthetic, "make_synthetic", small)
-    dataset = DATASETS.get("synthetic").factory(None, 5, False)
+    dataset = load_named("synthetic", seed=5)
     assert calls == [5]
     assert dataset.name == "synthetic"
     assert torch.equal(dataset.train_images, make_synthetic(5, 30, 10).train_images)

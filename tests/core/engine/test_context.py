@@ -36,9 +36,11 @@ class RecordingContext(RunContext):
 
     def fit(self, phases: Sequence[str], models: Sequence[nn.Module], objective: Objective,
             train_set: TrainSet, recipe: Section | None = None,
-            steps_per_epoch: int | None = None, augment: str = "none") -> None:
+            steps_per_epoch: int | None = None, augment: str = "none",
+            shareable: bool = False) -> None:
         self.seen.append((list(phases), train_set))
-        super().fit(phases, models, objective, train_set, recipe, steps_per_epoch, augment)
+        super().fit(phases, models, objective, train_set, recipe, steps_per_epoch, augment,
+                    shareable)
 
 
 def context(*overrides: str, kind: type[RunContext] = RunContext) -> Any:

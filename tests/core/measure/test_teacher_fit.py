@@ -16,9 +16,16 @@ def test_trained_on_another_dataset_is_refused():
 def test_input_shape_and_classes_are_checked_against_the_weights():
     teacher = load_model_preset("fashion-cnn-teacher")
     classes = teacher_fit_problem(teacher, "fashion-mnist", (1, 28, 28), 5)
-    assert "1x28x28 inputs with 5 classes" in classes and "(10, 256) vs (5, 256)" in classes
+    assert classes.startswith("teacher fashion-cnn-teacher takes 1x28x28 inputs and gives 10 "
+                              "classes; dataset fashion-mnist has 1x28x28 images and 5 classes")
+    assert "(10, 256) vs (5, 256)" in classes
     shape = teacher_fit_problem(teacher, "fashion-mnist", (3, 32, 32), 10)
-    assert "3x32x32 inputs" in shape and "(32, 1, 3, 3) vs (32, 3, 3, 3)" in shape
+    assert "has 3x32x32 images and 10 classes" in shape
+    assert "(32, 1, 3, 3) vs (32, 3, 3, 3)" in shape
+    # a shape mismatch is named before trained_on: the message names both shapes
+    elsewhere = teacher_fit_problem(teacher, "image-folder", (3, 32, 32), 10,
+                                    dataset_label="dataset image-folder (data.root=pics)")
+    assert "takes 1x28x28 inputs" in elsewhere and "(data.root=pics) has 3x32x32" in elsewhere
 
 
 def test_an_untrained_teacher_fits_any_dataset():

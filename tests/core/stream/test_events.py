@@ -146,8 +146,15 @@ def test_summary_holds_every_model_and_the_ratios(tiny_run: RecordedRun) -> None
     assert summary["models"]["student"]["params"] == summary["models"]["baseline"]["params"]
     assert {key: summary[key] for key in ("retention", "compression", "speedup")} == \
         ratios(summary["models"])
-    assert summary["dataset"] == {"name": "synthetic", "source": "procedural (seed 0)",
-                                  "train": 1000, "val": 200, "labeled": 1000, "test": 2000}
+    dataset = summary["dataset"]
+    assert {key: dataset[key] for key in ("name", "source", "train", "val", "labeled",
+                                          "test")} == {
+        "name": "synthetic", "source": "procedural (seed 0)", "train": 1000, "val": 200,
+        "labeled": 1000, "test": 2000}
+    assert dataset["classes"][:2] == ["horizontal bar", "vertical bar"]  # names, not indices
+    assert dataset["input_shape"] == [1, 28, 28] and dataset["notes"] == []
+    assert dataset["normalization"] == {"mean": [pytest.approx(0.2)],
+                                        "std": [pytest.approx(0.3)]}  # the fixed fallback
     assert summary["distill"] == {"method": "offline", "alpha": 0.5, "temperature": 4.0,
                                   "teacher_noise": 0.0, "top_k": 0, **TEACHING_DEFAULTS,
                                   **{key: summary["distill"][key] for key in ("fusion", "views")

@@ -1,6 +1,7 @@
 """A real tiny sweep: ordinary runs, a sweep folder, resume, shared teacher outputs, workers."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,11 @@ def test_sweep_records_runs_and_resumes_without_redoing_cells(tmp_path: Path) ->
     assert second.cache_origin in ("memory", "disk")  # the teacher's outputs were shared
     folder = SweepFolder(runs_dir, plan)
     assert folder.path == tmp_path / "sweeps" / plan.sweep_id
+    # alpha reaches neither the baseline nor the teacher: the second cell took both
+    assert len(list((folder.path / "shared").glob("fit-*.pt"))) == 1
+    second_summary = json.loads((Path(second.run_dir) / "summary.json").read_text())
+    assert second_summary["models"]["teacher"]["shared_from"] == first.run_id
+    assert second.baseline_accuracy == first.baseline_accuracy
     report = finish(plan, folder, outcome)
     assert (folder.path / "plan.yaml").is_file()
     assert "distill.alpha,student_accuracy_mean" in (folder.path / "results.csv").read_text()

@@ -56,7 +56,8 @@ def export_command(args: argparse.Namespace) -> int:
     path = export_model(loaded.model, args.fmt, target, loaded.input_shape, meta)
     result = {"path": str(path), "format": args.fmt, "model": args.model, "run_id": info.run_id,
               "file_bytes": path.stat().st_size, "checkpoint_bytes": checkpoint.stat().st_size,
-              "input_shape": list(loaded.input_shape), "verified": None}
+              "input_shape": list(loaded.input_shape), "classes": loaded.meta.get("classes"),
+              "normalization": loaded.meta.get("normalization"), "verified": None}
     if args.fmt == "torchscript":
         result["verified"] = predictions_match(loaded.model, load_torchscript(path).model,
                                                loaded.input_shape)

@@ -1,4 +1,4 @@
-"""``workbench presets list|show|validate|export|import|diff``."""
+"""``workbench presets list|show|validate|export|import|diff|suggest-student``."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from workbench.cli.commands import suggest_cmd
 from workbench.core.errors import WorkbenchError
 from workbench.core.presets import ExperimentPreset, load_any
 from workbench.core.presets.share.bundle import export_bundle
@@ -34,6 +35,7 @@ def register(commands: Any) -> None:
     validate.add_argument("presets", nargs="+", metavar="PRESET")
     validate.set_defaults(handler=validate_command)
     _register_sharing(actions)
+    suggest_cmd.register(actions)
     parser.set_defaults(handler=lambda args: (parser.print_help(sys.stderr), 2)[1])
 
 

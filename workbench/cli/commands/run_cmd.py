@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from workbench.cli.argtypes import positive_int
 from workbench.cli.console import ConsoleReporter, print_result
+from workbench.cli.ranks import (launch_ranks, positive_seconds, run_as_rank,
+                                 silence_other_ranks)
+from workbench.core.engine.distributed_run import DEFAULT_TIMEOUT_S, check_distributed, rank_env
 from workbench.core.engine.pipeline import run_experiment
 from workbench.core.engine.teacher_cache import TeacherLogitsCache
 from workbench.core.errors import RunFailed, WorkbenchError
@@ -40,6 +44,13 @@ def register(commands: Any) -> None:
     parser.add_argument("--resume", metavar="RUN", default=None,
                         help="continue a stopped or crashed run (its folder or id) from its "
                         "last finished epoch, in the same folder, with its own preset")
+    parser.add_argument("--nproc", type=positive_int, default=None, metavar="N",
+                        help="train with N processes on this machine (DistributedDataParallel: "
+                        "gloo on CPU, NCCL on GPUs), started by torchrun's own launcher; "
+                        "train.batch_size stays the global batch, split across them")
+    parser.add_argument("--ddp-timeout", type=positive_seconds, default=DEFAULT_TIMEOUT_S,
+                        metavar="SECONDS", help="with several processes: how long one waits "
+                        f"for the others before the run fails (default {DEFAULT_TIMEOUT_S:g})")
     parser.set_defaults(handler=run)
 
 
@@ -52,25 +63,41 @@ def json_result(status: RunStatus, run_dir: Path | None, summary: dict[str, Any]
             "models": models, "retention": summary.get("retention"),
             "compression": summary.get("compression"), "speedup": summary.get("speedup"),
             "timings": summary.get("timings") or {}, "energy": summary.get("energy"),
-            "error": error}
+            "dataset": summary.get("dataset"), "error": error}
 
 
 def run(args: argparse.Namespace) -> int:
+    env = rank_env()  # set under torchrun (also when --nproc started it)
+    errors = silence_other_ranks(env)  # ranks above 0 print nothing but their own error
     if args.resume is not None:
+        if env is not None or args.nproc:
+            return _bad_input(args, WorkbenchError(
+                "--resume continues a run in one process: leave out --nproc (and torchrun)"))
         return _resume(args)
     if args.preset is None:
         return _bad_input(args, WorkbenchError("give a preset to run, or --resume RUN"))
+    world = env.world if env is not None else (args.nproc or 1)
     try:
         preset = load_experiment(args.preset, args.overrides)
+        if env is not None and args.nproc:
+            raise WorkbenchError("--nproc starts torchrun itself: under torchrun, leave it out")
+        if world > 1:  # e.g. a batch size that does not split: refused before the run
+            check_distributed(preset, world)
     except WorkbenchError as error:
         return _bad_input(args, error)
-    for note in preset.notes:
+    launching = env is None and world > 1  # the ranks print the notes, not their launcher
+    for note in [] if launching else preset.notes:
         print(f"note: {note}", file=sys.stderr)
     runs_dir = args.runs_dir or default_runs_dir()
     try:
         check_runs_folder(runs_dir)  # a read-only or full runs folder: refused before the run
     except WorkbenchError as error:
         return _bad_input(args, error)
+    if launching:
+        return launch_ranks(args, runs_dir)
+    if env is not None:
+        return run_as_rank(env, preset, args.ddp_timeout, lambda: _run_and_report(
+            args, preset, RunStore(runs_dir, preset)), errors)
     return _run_and_report(args, preset, RunStore(runs_dir, preset))
 
 
@@ -112,6 +139,8 @@ def _run_and_report(args: argparse.Namespace, preset: ExperimentPreset, store: R
         signal.signal(signal.SIGINT, previous)
     if not args.json:
         print_result(outcome.summary)  # the verdict and the `workbench compare` rows
+    for note in ((outcome.summary or {}).get("dataset") or {}).get("notes") or []:
+        print(f"note: {note}", file=sys.stderr)  # e.g. unreadable files skipped
     print(f"run folder: {store.path}", file=sys.stderr)
     _emit_json(args, json_result(outcome.status, store.path, outcome.summary,
                                  outcome.error or failure))
@@ -119,9 +148,17 @@ def _run_and_report(args: argparse.Namespace, preset: ExperimentPreset, store: R
 
 
 def _install_interrupt(control: RunControl) -> Any:
-    """First Ctrl+C stops after the current step (run saved as stopped); second aborts."""
+    """First Ctrl+C stops after the current step (run saved as stopped); second aborts.
+
+    A rank of a torchrun job never aborts: torchrun passes on the terminal's Ctrl+C,
+    and every rank must stop after the same step (see core.engine.distributed).
+    """
+    one_of_ranks = rank_env() is not None
+
     def handler(signum: int, frame: Any) -> None:
         if control.stop_requested:
+            if one_of_ranks:
+                return
             raise KeyboardInterrupt
         print("\nstopping after this step (Ctrl+C again to abort)...", file=sys.stderr)
         control.request_stop()

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from workbench.core.config.section import Section
 from workbench.core.data.dataset import ImageDataset
 from workbench.core.data.download import MIRRORS, download_idx
 from workbench.core.data.idx import read_idx
@@ -76,11 +77,15 @@ def _missing_message(name: str, folders: list[Path]) -> str:
     return (f"dataset '{name}' not found. Looked in:\n{looked}\nTo fix: " + ";\n  ".join(ways))
 
 
+def _root(data: Section) -> Path | None:
+    return Path(data.root).expanduser() if data.root else None
+
+
 @DATASETS.register("fashion-mnist", help="Zalando's Fashion-MNIST: 70,000 28x28 clothing images")
-def load_fashion_mnist(root: Path | None, seed: int, download: bool) -> ImageDataset:
-    return load_idx_dataset("fashion-mnist", FASHION_CLASSES, root, download)
+def load_fashion_mnist(data: Section) -> ImageDataset:
+    return load_idx_dataset("fashion-mnist", FASHION_CLASSES, _root(data), data.download)
 
 
 @DATASETS.register("mnist", help="handwritten digits: 70,000 28x28 images")
-def load_mnist(root: Path | None, seed: int, download: bool) -> ImageDataset:
-    return load_idx_dataset("mnist", DIGIT_CLASSES, root, download)
+def load_mnist(data: Section) -> ImageDataset:
+    return load_idx_dataset("mnist", DIGIT_CLASSES, _root(data), data.download)

@@ -5,10 +5,9 @@ ring), which gives a teacher "dark knowledge" worth distilling.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 
+from workbench.core.config.section import Section
 from workbench.core.data.dataset import ImageDataset
 from workbench.core.data.registry import DATASETS
 
@@ -64,5 +63,5 @@ def make_synthetic(seed: int, train_count: int = TRAIN_COUNT,
 
 
 @DATASETS.register("synthetic", help="procedural 28x28 shapes, 10 classes, no files needed")
-def load_synthetic(root: Path | None, seed: int, download: bool) -> ImageDataset:
-    return make_synthetic(seed)
+def load_synthetic(data: Section) -> ImageDataset:
+    return make_synthetic(data.seed)

@@ -12,15 +12,18 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from workbench.core.data.prepare import PreparedData
+from workbench.core.data.prepare import PreparedData, dataset_summary
 from workbench.core.data.batches import TrainSet, natural_steps
+from workbench.core.data.streamed_batches import auto_workers, streamed
 from workbench.core.distill.losses import soft_targets
 from workbench.core.distill.step_loss import Objective, cross_entropy_objective
 from workbench.core.engine.loop import (FitResult, Hooks, LoopState, PhaseSpec, end_phase, fit,
-                                        predict, steps_for)
+                                        predict, result_to_dict, steps_for)
 from workbench.core.engine.resume import FitPlan, ResumeJournal, put_back
 from workbench.core.engine.run_random import RunRandom
+from workbench.core.engine.shared_work import SharedWork, fit_key
 from workbench.core.engine.teacher_cache import TeacherLogitsCache
+from workbench.core.engine.threads import usable_cores
 from workbench.core.engine.teaching import run_views, stage_preset, view_steps, with_views
 from workbench.core.data.views import ViewPlan, predict_views
 from workbench.core.stream.events import PhaseStarted
@@ -59,6 +62,7 @@ class RunContext:
     logits_cache: TeacherLogitsCache | None = None  # the caller's, kept across its runs
     resume_state: dict[str, Any] | None = None  # a stopped run's state, to continue it
     member_test_logits: dict[str, torch.Tensor] = field(default_factory=dict)  # teacher-k
+    shared: SharedWork | None = None  # a sweep's shared fits and teacher figures
     random: RunRandom = field(init=False)
     journal: ResumeJournal = field(init=False)
     views: ViewPlan | None = field(init=False)  # distill.views > 1: fixed augmented views
@@ -93,8 +97,8 @@ class RunContext:
     def labeled_train_set(self) -> TrainSet:
         """Only the rows that keep their labels (what a plain student may learn from);
         with ``distill.views`` their fixed views, so a baseline sees what the student sees."""
-        return with_views(self.views, self.data.inputs, self.data.labels,
-                          self.data.labeled_rows, {})
+        return self._read_ahead(with_views(self.views, self.data.inputs, self.data.labels,
+                                           self.data.labeled_rows, {}))
 
     def distill_train_set(self, teacher_logits: torch.Tensor, temperature: float) -> TrainSet:
         """All training rows with the teacher's softened targets at ``temperature``."""
@@ -111,20 +115,31 @@ class RunContext:
 
     def student_train_set(self, extras: Mapping[str, torch.Tensor] | None = None) -> TrainSet:
         """All training rows (transfer-set rows carry label -1) with per-row extras."""
-        return with_views(self.views, self.data.inputs, self.data.labels,
-                          self.data.train_rows, dict(extras or {}))
+        return self._read_ahead(with_views(self.views, self.data.inputs, self.data.labels,
+                                           self.data.train_rows, dict(extras or {})))
+
+    def _read_ahead(self, train_set: TrainSet) -> TrainSet:
+        """A streamed run's train set, read ahead by ``data.workers`` processes
+        (core.data.streamed_batches); an in-memory one as it is."""
+        workers = self.preset.data.get("workers")
+        if workers is None:
+            workers = auto_workers(len(usable_cores()), self.journal.threads or 1)
+        return streamed(train_set, int(workers))
 
     def student_steps(self) -> int:
         return natural_steps(int(self.data.train_rows.shape[0]), self.preset.train.batch_size)
 
     def fit(self, phases: Sequence[str], models: Sequence[nn.Module], objective: Objective,
             train_set: TrainSet, recipe: Section | None = None,
-            steps_per_epoch: int | None = None, augment: str = "none") -> None:
+            steps_per_epoch: int | None = None, augment: str = "none",
+            shareable: bool = False) -> None:
         """Fit ``models`` together (one loop; model i reports as ``phases[i]``).
 
         Dropout draws continue the run's random stream; each result is kept in ``fits``.
         Every epoch end is saved for a resume; a resumed run puts back the fits that
         had finished and continues the one that was interrupted (see resume.py).
+        A ``shareable`` fit that another run of the sweep already made (``shared``,
+        same inputs to the bit) is put back the same way.
         """
         recipe = recipe or self.preset.train
         steps_per_epoch = steps_per_epoch or view_steps(train_set, recipe.batch_size)
@@ -132,6 +147,14 @@ class RunContext:
         plan = self.journal.plan(phases)
         if plan.finished is not None:
             self._put_back(plan, spec, phases, models, train_set)
+            return
+        key = (self._share_key(phases, models, spec, objective, train_set)
+               if shareable and plan.resume is None else None)
+        if key is not None and (record := self.shared.find_fit(key)) is not None:
+            self._put_back(FitPlan(plan.index, finished=record), spec, phases, models,
+                           train_set, origin="shared by an earlier run of the sweep")
+            self.journal.fit_ended(plan, phases, models, [self.fits[p] for p in phases],
+                                   record["random"])
             return
         if plan.random is not None:
             self.random.restore(plan.random)
@@ -146,10 +169,14 @@ class RunContext:
             after = self.random.live_states()
         self.journal.fit_ended(plan, phases, models, results, after)
         self.fits.update(zip(phases, results))
+        if key is not None:
+            self.shared.keep_fit(key, phases, models, [result_to_dict(r) for r in results], after)
 
     def _put_back(self, plan: FitPlan, spec: PhaseSpec, phases: Sequence[str],
-                  models: Sequence[nn.Module], train_set: TrainSet) -> None:
-        """A fit that finished before the run was resumed: its weights, not its training."""
+                  models: Sequence[nn.Module], train_set: TrainSet,
+                  origin: str = "finished before the resume") -> None:
+        """A fit that finished before the run was resumed (or in another run of the
+        sweep): its weights, not its training."""
         assert plan.finished is not None
         results = put_back(plan.finished, models)
         self.random.restore(plan.finished["random"])
@@ -157,13 +184,29 @@ class RunContext:
         for phase, result in zip(phases, results):
             self.hooks.emit(PhaseStarted(phase, spec.recipe.epochs, steps))
             end_phase(self.hooks, phase, result.seconds, best_val_acc=result.best_val_acc,
-                      best_epoch=result.best_epoch, resumed="finished before the resume")
+                      best_epoch=result.best_epoch, resumed=origin)
         self.fits.update(zip(phases, results))
+
+    def _share_key(self, phases: Sequence[str], models: Sequence[nn.Module], spec: PhaseSpec,
+                   objective: Objective, train_set: TrainSet) -> str | None:
+        """The fit's key in ``shared`` (None: the run shares nothing)."""
+        if self.shared is None:
+            return None
+        recipe = spec.recipe.to_dict()
+        return fit_key(phases, models, self.random.states(),
+                       {"recipe": recipe, "seed": spec.seed, "steps": spec.steps_per_epoch,
+                        "augment": spec.augment, "objective": getattr(objective, "__qualname__",
+                                                                      repr(objective)),
+                        "threads": self.journal.threads, "device": str(self.device)},
+                       train_set, self.data.val_rows,
+                       {"fingerprint": self.data.dataset.fingerprint,
+                        "section": self.preset.data.to_dict(),
+                        "views": self.preset.distill.get("views", 1)})
 
     def fit_labels_only(self, phase: str, model: nn.Module) -> None:
         """Plain training (alpha = 1) on the labeled rows, for as many steps as the student."""
         self.fit([phase], [model], cross_entropy_objective, self.labeled_train_set(),
-                 steps_per_epoch=self.student_steps())
+                 steps_per_epoch=self.student_steps(), shareable=True)
 
     def logits(self, model: nn.Module) -> torch.Tensor:
         """``model``'s logits for every training image (rows of ``data.inputs``); with
@@ -179,5 +222,7 @@ class RunContext:
         meta = {"architecture": model_preset.architecture, "args": model_preset.args.to_dict(),
                 "input_shape": list(self.input_shape),
                 "classes": list(self.data.dataset.classes),
-                "dataset": self.data.dataset.name, "run_id": self.recorder.run_id}
+                "dataset": self.data.dataset.name, "run_id": self.recorder.run_id,
+                # what inputs the model expects: whoever deploys it must normalise the same way
+                "normalization": dataset_summary(self.data)["normalization"]}
         self.recorder.save_checkpoint(name, model, meta)

@@ -35,6 +35,7 @@ from workbench.core.data.batches import Progress, TrainSet, natural_steps
 from workbench.core.stream.control import RunControl
 from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseStarted,
                                           RunPaused, StepEnded)
+from workbench.core.engine.distributed import SINGLE_PROCESS, Ranks, Share
 from workbench.core.engine.optim import build_optimizer, build_schedule
 from workbench.core.engine.train_hits import TrainHits
 from workbench.core.distill.step_loss import Objective, StepLoss
@@ -102,6 +103,7 @@ class Hooks:
 
     emit: Emit
     control: RunControl
+    ranks: Ranks = SINGLE_PROCESS  # the run's processes under DDP (see distributed.py)
 
     def checkpoint(self) -> None:
         self.control.checkpoint(on_pause=lambda paused: self.emit(RunPaused(paused)))
@@ -148,6 +150,7 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
     first_epoch, step, total = 1, 0, recipe.epochs * steps
     if resume is not None:
         first_epoch, step = _restore(resume, learners, generator, train_set)
+    runners = hooks.ranks.wrap([learner.model for learner in learners])  # DDP under torchrun
     for learner in learners:
         hooks.emit(PhaseStarted(learner.phase, recipe.epochs, steps))
     started = time.perf_counter()
@@ -157,11 +160,13 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
             learner.loss_sum, learner.hits = 0.0, TrainHits()
         for positions in train_set.positions(recipe.batch_size, steps,
                                              Progress(step, total, steps), generator):
-            batch = train_set.take(positions.to(train_set.rows.device),
+            share = hooks.ranks.share(positions)  # this rank's part of the global batch
+            batch = train_set.take(share.positions.to(train_set.rows.device),
                                    Progress(step, total, steps))
-            inputs = _augment(batch.inputs, spec.augment, generator)
-            logits = [learner.model(inputs) for learner in learners]
-            losses = _checked(objective(logits, batch), len(learners))
+            inputs = _augment(batch.inputs, spec.augment, generator, share)
+            logits = [runner(inputs) for runner in runners]
+            losses = hooks.ranks.reduced(_checked(objective(logits, batch), len(learners)),
+                                         share, hooks.control)
             _update(learners, losses)
             step += 1
             for learner, own_logits, loss in zip(learners, logits, losses):
@@ -169,7 +174,8 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
                 learner.hits.add(own_logits, batch.labels)
             hooks.checkpoint()
         taught = _taught_metrics(objective, train_set, Progress(step - 1, total, steps))
-        ended = [_epoch_metrics(learner, epoch, steps, val, taught) for learner in learners]
+        ended = [_epoch_metrics(learner, epoch, steps, val, taught, hooks.ranks)
+                 for learner in learners]
         if on_epoch is not None:
             on_epoch(_snapshot(learners, epoch, step, generator, train_set))
         for learner, metrics in zip(learners, ended):
@@ -230,10 +236,11 @@ def _taught_metrics(objective: Objective, train_set: TrainSet,
 
 
 def _epoch_metrics(learner: _Learner, epoch: int, steps: int, val: Validation | None,
-                   taught: dict[str, float]) -> dict[str, float]:
+                   taught: dict[str, float], ranks: Ranks = SINGLE_PROCESS) -> dict[str, float]:
     metrics = {"train_loss": learner.loss_sum / steps,
                "lr": learner.optimizer.param_groups[0]["lr"], **taught}
-    record_epoch(epoch, learner.model, learner.result, metrics, *learner.hits.counts(), val)
+    correct, labeled = ranks.summed(learner.hits.counts())  # every rank's rows
+    record_epoch(epoch, learner.model, learner.result, metrics, correct, labeled, val)
     return metrics
 
 
@@ -280,10 +287,14 @@ def end_phase(hooks: Hooks, phase: str, seconds: float, **metrics: object) -> No
     hooks.emit(PhaseEnded(phase, seconds, metrics))
 
 
-def _augment(inputs: torch.Tensor, augment: str, generator: torch.Generator) -> torch.Tensor:
+def _augment(inputs: torch.Tensor, augment: str, generator: torch.Generator,
+             share: Share | None = None) -> torch.Tensor:
+    """Flips drawn for the whole global batch, this rank keeping its part's: every
+    rank's generator (the next epoch's order) stays where one process's would."""
     if augment != "flip":
         return inputs
-    flip = (torch.rand(inputs.shape[0], generator=generator) < 0.5).to(inputs.device)
+    draws = torch.rand(inputs.shape[0] if share is None else share.rows, generator=generator)
+    flip = ((draws if share is None else draws[share.part]) < 0.5).to(inputs.device)
     return torch.where(flip.view(-1, 1, 1, 1), inputs.flip(3), inputs)
 
 

@@ -17,6 +17,7 @@ from workbench.core.stream.events import PhaseStarted
 from workbench.core.distill.step_loss import cross_entropy_objective
 from workbench.core.engine.loop import PREDICT_BATCH, end_phase, predict
 from workbench.core.engine.teacher_cache import cache_key, teacher_logits
+from workbench.core.engine.shared_work import teacher_figures_key
 from workbench.core.engine.teacher_pass import ShardMeter, pass_plan
 from workbench.core.measure.quantize import INT8_SUFFIX, int8_figures
 
@@ -77,7 +78,7 @@ def member_logits(ctx: RunContext, teacher: nn.Module, cache_dir: Any,
     train, test, origin = teacher_logits(teacher, ctx.data.inputs, ctx.data.test_inputs, key,
                                          cache_dir, on_batch=advance, on_note=notes.append,
                                          memory=ctx.logits_cache, views=ctx.views,
-                                         plan=pass_plan(ctx.device))
+                                         plan=pass_plan(ctx.device, ctx.hooks.ranks))
     return train, test, origin, key
 
 
@@ -108,7 +109,8 @@ def benchmark(ctx: RunContext, models: dict[str, nn.Module]) -> dict[str, dict[s
     for role, model in models.items():
         ctx.hooks.checkpoint()
         accuracy = (predictions[role] == labels).float().mean().item()
-        entry = model_figures(model, accuracy, ctx.input_shape, ctx.preset.compare)
+        shared = shared_teacher_figures(ctx, model, accuracy) if role == "teacher" else None
+        entry = shared or model_figures(model, accuracy, ctx.input_shape, ctx.preset.compare)
         if role != "teacher" and "teacher" in predictions:
             entry["agreement"] = (predictions[role] == predictions["teacher"]).float().mean().item()
         fitted = ctx.fits.get(role)
@@ -124,3 +126,31 @@ def benchmark(ctx: RunContext, models: dict[str, nn.Module]) -> dict[str, dict[s
         model.to(ctx.device)
     end_phase(ctx.hooks, "benchmark", time.perf_counter() - started)
     return figures
+
+
+def _teacher_figures_key(ctx: RunContext, teacher: nn.Module) -> str | None:
+    """The teacher's key in the sweep's shared work; None when nothing is shared."""
+    if ctx.shared is None or len(ctx.preset.teachers) > 1:
+        return None
+    return teacher_figures_key(teacher, ctx.preset.teacher.to_dict(), ctx.input_shape,
+                               ctx.preset.compare.to_dict(), str(ctx.device))
+
+
+def shared_teacher_figures(ctx: RunContext, teacher: nn.Module,
+                           accuracy: float) -> dict[str, Any] | None:
+    """The teacher's figures as an earlier run of the sweep measured them (this run's
+    accuracy; ``shared_from`` names that run), or None: measure them."""
+    key = _teacher_figures_key(ctx, teacher)
+    stored = None if key is None else ctx.shared.find_teacher_figures(key)
+    if stored is None:
+        return None
+    return {"accuracy": accuracy, **{name: value for name, value in stored.items()
+                                     if name != "run_id"}, "shared_from": stored["run_id"]}
+
+
+def share_teacher_figures(ctx: RunContext, teacher: nn.Module | None,
+                          figures: dict[str, Any] | None, run_id: str) -> None:
+    """Keep the teacher's measured figures for the sweep's later runs."""
+    key = None if teacher is None else _teacher_figures_key(ctx, teacher)
+    if key is not None and figures and "shared_from" not in figures:
+        ctx.shared.keep_teacher_figures(key, figures, run_id)

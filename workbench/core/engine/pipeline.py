@@ -19,24 +19,31 @@ from workbench.core.measure.machine import machine_info, torch_threads
 from workbench.core.measure.energy import EnergyMeter, add_inference_energy
 from workbench.core.measure.energy_readers import select_reader
 from workbench.core.measure.figures import ratios
-from workbench.core.data.prepare import load_dataset, prepare
+from workbench.core.measure.teacher_fit import check_teachers_fit
+from workbench.core.data.prepare import dataset_summary, load_dataset, prepare
 from workbench.core.distill import METHODS
 from workbench.core.distill.method import Method
 from workbench.core.models.build import check_models_fit
+from workbench.core.engine.input_fit import check_inputs_fit
 from workbench.core.data.batches import natural_steps
 from workbench.core.engine.context import Recorder, RunContext
 from workbench.core.stream.control import RunControl
 from workbench.core.engine.device import resolve_device
 from workbench.core.stream.events import Event, PhasePlan, RunEnded, RunStarted
 from workbench.core.stream.status import RunStatus
+from workbench.core.engine.distributed import current_ranks
+from workbench.core.engine.distributed_run import check_data_fits_ranks
 from workbench.core.engine.loop import Hooks
-from workbench.core.engine.phases import (benchmark, cache_steps, cache_teacher, train_baseline,
+from workbench.core.engine.phases import (benchmark, cache_steps, train_baseline,
+                                          share_teacher_figures,
                                           train_teacher)
 from workbench.core.engine.teacher_cache import TeacherLogitsCache
+from workbench.core.engine.teacher_memmap import cache_phase
+from workbench.core.engine.shared_work import SharedWork
 from workbench.core.engine.threads import default_threads
-from workbench.core.engine.teacher_source import (RecordedOutputs, TeacherMember, load_recorded,
-                                                  load_team, load_teacher, recorded_figures,
-                                                  use_recorded)
+from workbench.core.engine.teacher_source import (RecordedOutputs, TeacherMember,
+                                                  add_onnx_figures, load_recorded, load_team,
+                                                  load_teacher, recorded_figures, use_recorded)
 from workbench.core.engine.ensemble import (cache_team, is_teacher, team_figures, team_plan,
                                             train_team)
 from workbench.core.engine.teaching import run_models
@@ -58,12 +65,14 @@ class RunResult:
 def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Event], None]] = (),
                    control: RunControl | None = None, recorder: Recorder | None = None,
                    cache_dir: Path | None = None, cache: TeacherLogitsCache | None = None,
-                   resume_state: dict[str, Any] | None = None) -> RunResult:
+                   resume_state: dict[str, Any] | None = None,
+                   shared: SharedWork | None = None) -> RunResult:
     """Run every phase of ``preset``; returns a RunResult (stopped runs included).
 
     ``cache`` keeps teacher outputs in memory between the caller's runs.
     ``resume_state`` (core.runs.resume) continues a stopped or crashed run; the
     recorder then writes into that run's folder (a ``ResumedRunStore``).
+    ``shared`` is a sweep's folder of work its runs share (baselines, teacher figures).
 
     Raises:
         PresetError / DataError: before the run starts (nothing is written).
@@ -80,13 +89,17 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
     device = resolve_device(preset.train.device)
     meter = EnergyMeter(select_reader(gpu=device.type == "cuda"))
     data = prepare(load_dataset(preset.data), preset.data, preset.train.seed, device)
+    check_inputs_fit(preset, data.dataset)  # a CNN on feature vectors: refused before the run
     check_models_fit({role: (model.architecture, model.args)  # too big: refused before the run
                       for role, model in run_models(preset) if not model.black_box},
                      data.dataset.input_shape, data.dataset.num_classes, preset.source)
+    check_teachers_fit(preset, data.dataset.name, data.dataset.input_shape,  # shapes, classes,
+                       data.dataset.num_classes, int(data.inputs.shape[0]))  # trained_on
+    check_data_fits_ranks(preset, data.inputs)  # under DDP: in memory only, for now
     if green_problems(preset):  # e.g. green.qat with a ResNet student: refused before the run
         raise PresetError(preset.source, green_problems(preset))
-    ctx = RunContext(preset, data, device, Hooks(emit, control), recorder,
-                     logits_cache=cache, resume_state=resume_state)
+    ctx = RunContext(preset, data, device, Hooks(emit, control, current_ranks()), recorder,
+                     logits_cache=cache, resume_state=resume_state, shared=shared)
     team = load_team(ctx) if len(preset.teachers) > 1 else None  # teacher: [a, b, ...]
     teacher = None if team is not None else load_teacher(ctx)
     recorded = None
@@ -148,17 +161,20 @@ def _run_phases(ctx: RunContext, method: Method, teacher: nn.Module | None,
     elif recorded is not None:
         timed("cache", lambda: use_recorded(ctx, recorded))
     elif method.uses_teacher_cache or green_wanted(ctx.preset.green):  # green students need it
-        timed("cache", lambda: cache_teacher(ctx, teacher, cache_dir))
+        timed("cache", lambda: cache_phase(ctx, teacher, cache_dir))  # memmap when streamed
     models.update(timed("student", lambda: method.train(ctx)))
     for name, model in models.items():
         if not is_teacher(name):
             ctx.save(name, model, ctx.model_preset(name))
     if ctx.preset.train.baseline:
         models["baseline"] = timed("baseline", lambda: train_baseline(ctx))
+    if not ctx.hooks.ranks.writer:  # under DDP rank 0 alone benchmarks (distributed_run.py)
+        return {}
     green = timed("green", lambda: run_green(ctx, models))  # student-qat, student-pruned
     models.update(green.models)
     figures = timed("benchmark", lambda: benchmark(ctx, models))
     add_green_figures(figures, green)
+    add_onnx_figures(figures, models)  # an ONNX teacher's params and size come from its file
     if team is not None:
         figures = team_figures(ctx, team, figures)
     elif teacher is None:
@@ -167,6 +183,8 @@ def _run_phases(ctx: RunContext, method: Method, teacher: nn.Module | None,
     with meter.phase("benchmark"):  # the benchmark's last part: energy per 1,000 predictions
         add_inference_energy(figures, models, meter.reader, ctx.preset.compare, ctx.input_shape)
     timings["benchmark_s"] += time.perf_counter() - started
+    share_teacher_figures(ctx, teacher, figures.get("teacher"),
+                          ctx.recorder.run_id if ctx.recorder is not None else "")
     return figures
 
 
@@ -208,10 +226,8 @@ def _summary(ctx: RunContext, run_id: str, status: str, figures: dict[str, dict[
         "seed": ctx.preset.train.seed, "device": str(ctx.device),
         # results depend on it (reduction order): record it so a run can be repeated exactly
         "train_threads": ctx.journal.threads,
+        "ranks": ctx.hooks.ranks.world,  # processes that trained together (DDP)
         "distill": ctx.preset.distill.to_dict(),
-        "dataset": {"name": data.dataset.name, "source": data.dataset.source,
-                    "train": int(data.train_rows.shape[0]), "val": int(data.val_rows.shape[0]),
-                    "labeled": int(data.labeled_rows.shape[0]),
-                    "test": int(data.test_inputs.shape[0])},
+        "dataset": dataset_summary(data),  # split sizes, classes, normalisation, notes
         "machine": machine_info(ctx.preset.compare.threads), "version": __version__,
     }

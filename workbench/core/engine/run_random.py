@@ -51,6 +51,10 @@ class RunRandom:
         """The stream's state right now; call it inside ``continued`` (for a resume state)."""
         return self._read()
 
+    def states(self) -> list[torch.Tensor]:
+        """Where the stream stands between blocks (a copy): what the next block draws from."""
+        return [state.clone() for state in self._states]
+
     def restore(self, states: list[torch.Tensor]) -> None:
         """Continue from ``states`` (read by ``live_states``, e.g. from a resume state)."""
         if len(states) != len(self._states):

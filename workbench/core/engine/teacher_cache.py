@@ -81,6 +81,8 @@ def teacher_logits(teacher: nn.Module, train_inputs: torch.Tensor, test_inputs: 
     path = cache_path(key, cache_dir)
     stored, problem = _read_checked(path, teacher, train_inputs, test_inputs,
                                     1 if views is None else views.count)
+    if plan is not None and not plan.ranks.all_agree(stored is not None):
+        stored = None  # under DDP: computed by all ranks together unless every rank read it
     if stored is not None:
         (train, test), origin = stored, "disk"
     else:
@@ -91,7 +93,8 @@ def teacher_logits(teacher: nn.Module, train_inputs: torch.Tensor, test_inputs: 
         with pass_threads(plan):
             train = _predict_train(run, train_inputs, views, on_batch).cpu()
             test = run(test_inputs, on_batch=on_batch).cpu()
-        _write(path, train, test)
+        if plan is None or plan.ranks.writer:  # under DDP rank 0 alone writes the file
+            _write(path, train, test)
         origin = "computed"
     if memory is not None:
         memory.put(key, train, test)

@@ -34,6 +34,7 @@ import torch
 from torch import nn
 from torch.fx.experimental.optimization import fuse
 
+from workbench.core.engine.distributed import SINGLE_PROCESS, Ranks
 from workbench.core.engine.loop import PREDICT_BATCH, predict
 from workbench.core.engine.threads import free_cores
 from workbench.core.measure.machine import torch_threads
@@ -52,11 +53,14 @@ class PassPlan:
     shard_rows: int = SHARD_ROWS
     channels_last: bool = True
     autocast: torch.dtype | None = None  # CUDA only; None keeps float32
+    ranks: Ranks = SINGLE_PROCESS  # under DDP each rank predicts its part of the rows
 
 
-def pass_plan(device: torch.device) -> PassPlan:
-    """The run's plan: every core free when the pass starts (a cache hit counts none)."""
-    return PassPlan(device)
+def pass_plan(device: torch.device, ranks: Ranks = SINGLE_PROCESS) -> PassPlan:
+    """The run's plan: every core free when the pass starts (a cache hit counts none).
+    Over several ranks each shard is a rank's part of one ``SHARD_ROWS`` shard, so the
+    progress still counts the shards of one process."""
+    return PassPlan(device, shard_rows=-(-SHARD_ROWS // ranks.world), ranks=ranks)
 
 
 def shard_bounds(rows: int, shard_rows: int) -> list[tuple[int, int]]:
@@ -109,7 +113,7 @@ def pass_predictor(model: nn.Module, plan: PassPlan | None) -> Predictor:
                 on_batch(int(logits.shape[0]))
         return torch.cat(outputs).to(inputs.device) if outputs else torch.zeros(0)
 
-    return run
+    return plan.ranks.sharded(run)  # one process: ``run`` itself
 
 
 @contextmanager

@@ -1,15 +1,17 @@
 """Where the teacher comes from: a registered architecture (with or without weights), a
-TorchScript file, or a file of recorded outputs (a black box, response-based KD)."""
+TorchScript or ONNX file, or a file of recorded outputs (a black box, response-based KD)."""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from workbench.core.models.onnx_teacher import OnnxTeacher
 from workbench.core.models.weights import load_weights
 from workbench.core.engine.context import RunContext
 from workbench.core.stream.events import PhaseStarted
@@ -44,6 +46,9 @@ def load_teacher(ctx: RunContext, preset: ModelPreset | None = None,
     preset = preset or ctx.preset.teacher
     if preset.architecture == "outputs":
         return None
+    if preset.architecture == "onnx":
+        assert preset.weights is not None
+        return OnnxTeacher(preset.weights, ctx.device, field).eval()
     if preset.architecture == "torchscript":
         assert preset.weights is not None
         try:
@@ -132,3 +137,24 @@ def recorded_figures(ctx: RunContext) -> dict[str, object]:
         accuracy = (predictions == ctx.data.test_labels).float().mean().item()
     return {"accuracy": accuracy, "params": None, "size_bytes": None, "latency_ms": None,
             "throughput": None, "source": "recorded outputs"}
+
+
+def add_onnx_figures(figures: dict[str, dict[str, Any]], models: dict[str, nn.Module]) -> None:
+    """What the benchmark cannot see inside an ONNX teacher (its weights live in onnxruntime):
+    parameters counted from the file's initializers, size = the file; FLOPs and activation
+    memory unknown (None), not the 0 torch's counters would report."""
+    for name, model in models.items():
+        files = [module for module in model.modules() if isinstance(module, OnnxTeacher)]
+        entry = figures.get(name)
+        if not files or entry is None or entry.get("source") == "onnx file":  # done (shared)
+            continue
+        counts = [module.param_count for module in files]
+        known = [count for count in counts if count is not None]
+        alone = isinstance(model, OnnxTeacher)
+        entry.update(
+            params=(0 if alone else entry.get("params") or 0) + sum(known)
+            if len(known) == len(counts) else None,
+            trainable_params=0 if alone else entry.get("trainable_params"),
+            size_bytes=(0 if alone else entry.get("size_bytes") or 0)
+            + sum(module.file_bytes for module in files),
+            flops=None, peak_memory_bytes=None, source="onnx file")

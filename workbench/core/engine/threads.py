@@ -16,6 +16,7 @@ from typing import Any
 import psutil
 import torch
 
+from workbench.core.engine.distributed import ranks_per_machine
 from workbench.core.engine.thread_check import MAX_CHECK_FLOPS, checked_threads, training_step
 from workbench.core.measure.size import flops_per_sample
 from workbench.core.models.build import build_model
@@ -36,8 +37,14 @@ def usable_cores() -> list[int]:
 
 
 def free_cores(sample_s: float = SAMPLE_S) -> int:
-    """Usable cores not kept busy by other programs right now (at least 1)."""
+    """Usable cores not kept busy by other programs right now (at least 1).
+
+    Under torchrun the ranks on this machine split its cores evenly instead: each
+    would see the others' load as busy cores, and together they must not ask for more.
+    """
     cores = usable_cores()
+    if ranks_per_machine() > 1:
+        return max(1, len(cores) // ranks_per_machine())
     try:
         load = psutil.cpu_percent(interval=sample_s, percpu=True)
     except (OSError, RuntimeError):
@@ -84,7 +91,7 @@ def default_threads(preset: Any, dataset: Any) -> int:
         work = float("inf")
     free = free_cores()
     rule = choose_threads(work, free)
-    if work > MAX_CHECK_FLOPS:  # a few steps of this much work are not a cheap check
+    if work > MAX_CHECK_FLOPS or ranks_per_machine() > 1:  # not cheap / timed against siblings
         return rule
     step = training_step(trained, tuple(dataset.input_shape), int(dataset.num_classes))
     return checked_threads(rule, free, step)  # timed before the run's first step

@@ -11,6 +11,7 @@ import torch
 
 from workbench.core.data import DATASETS
 from workbench.core.data.dataset import normalize
+from workbench.core.data.registry import load_named
 from workbench.core.errors import WorkbenchError
 
 DEFAULT_DATASET = "fashion-mnist"
@@ -49,8 +50,8 @@ def load_probe(dataset: str = DEFAULT_DATASET, size: int | None = None) -> Probe
         raise LineageError(f"--dataset: {DATASETS.unknown_message(dataset)}")
     if size is not None and size < 2:
         raise LineageError(f"--probe: {size} images are too few; give at least 2")
-    loaded = DATASETS.get(dataset).factory(None, 0, True)
+    loaded = load_named(dataset)
     images, labels = loaded.test_images, loaded.test_labels
     if size is not None:
         images, labels = images[:size], labels[:size]
-    return Probe(dataset, normalize(images, loaded.name), labels.long(), loaded.num_classes)
+    return Probe(dataset, normalize(images, loaded), labels.long(), loaded.num_classes)

@@ -126,6 +126,8 @@ def add_inference_energy(figures: Mapping[str, dict[str, Any]], models: Mapping[
         settings: the preset's ``compare`` section (throughput_batch, threads).
     """
     for name, entry in figures.items():
+        if entry.get("shared_from") is not None:  # measured by an earlier run of the sweep
+            continue
         model = models.get(name)
         if model is None and name.endswith(INT8_SUFFIX) and name[:-len(INT8_SUFFIX)] in models:
             model = quantize_dynamic_int8(models[name[:-len(INT8_SUFFIX)]]).model

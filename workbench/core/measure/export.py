@@ -95,7 +95,8 @@ def _write_onnx(model: nn.Module, path: Path, input_shape: tuple[int, ...]) -> N
             warnings.simplefilter("ignore")
             torch.onnx.export(model, (sample_input(input_shape),), str(path),
                               input_names=["input"], output_names=["logits"],
-                              dynamic_shapes=({0: batch},), dynamo=True)
+                              dynamic_shapes=({0: batch},), dynamo=True,
+                              verbose=False)  # its progress lines would break --json
     except OSError:
         raise  # the file, not the model: export_model names the path
     except Exception as error:  # noqa: BLE001 - exporter errors are many; the message says

@@ -14,8 +14,7 @@ import torch
 from workbench.core.measure.machine import torch_threads
 from workbench.core.data.dataset import normalize
 from workbench.core.data.prepare import load_dataset
-from workbench.core.models.weights import load_weights
-from workbench.core.models import build_model
+from workbench.core.measure.teacher_probe import teacher_module
 from workbench.core.presets.model import ModelPreset
 from workbench.core.config.section import Section
 
@@ -25,7 +24,7 @@ class PreviewSample:
     """One test image with the teacher's logits for it."""
 
     index: int
-    image: np.ndarray  # H x W, uint8 (first channel)
+    image: np.ndarray | None  # H x W (grayscale) or C x H x W (colour) uint8; None: vectors
     label: int
     classes: tuple[str, ...]
     logits: np.ndarray  # (num_classes,), float64
@@ -33,6 +32,18 @@ class PreviewSample:
     @property
     def predicted(self) -> int:
         return int(np.argmax(self.logits))
+
+
+def shown_image(raw: torch.Tensor) -> np.ndarray | None:
+    """What the preview draws: H x W for one channel, C x H x W for colour (uint8; float
+    images stretched to 0..255), None for feature vectors (nothing to draw)."""
+    if raw.dim() != 3:
+        return None
+    if raw.dtype != torch.uint8:
+        low, high = float(raw.min()), float(raw.max())
+        raw = ((raw - low) * (255.0 / (high - low) if high > low else 0.0)).round()
+        raw = raw.clamp(0, 255).to(torch.uint8)
+    return (raw[0] if raw.shape[0] == 1 else raw).numpy().copy()
 
 
 def softmax_at(logits: np.ndarray, temperature: float) -> np.ndarray:
@@ -45,7 +56,7 @@ def softmax_at(logits: np.ndarray, temperature: float) -> np.ndarray:
 
 def can_preview(teacher: ModelPreset) -> bool:
     """Only a teacher with weights has soft labels worth showing before a run."""
-    return teacher.weights is not None
+    return teacher.weights is not None and teacher.architecture != "outputs"
 
 
 class TeacherPreview:
@@ -64,10 +75,11 @@ class TeacherPreview:
         self.threads = threads
         with torch_threads(threads):
             self.dataset = load_dataset(data)
-            self.model = build_model(teacher.architecture, teacher.args,
-                                     self.dataset.input_shape, self.dataset.num_classes)
-            load_weights(self.model, teacher.weights, field="teacher.weights")
-        self.model.eval()
+            model = teacher_module(teacher, self.dataset.input_shape,  # ONNX, TorchScript too
+                                   self.dataset.num_classes)
+        if model is None:
+            raise ValueError("recorded outputs have no model to preview")
+        self.model = model.eval()
 
     @property
     def count(self) -> int:
@@ -79,7 +91,7 @@ class TeacherPreview:
         indices = [(start + offset) % self.count for offset in range(min(pool, self.count))]
         raw = self.dataset.test_images[indices]
         with torch_threads(self.threads), torch.inference_mode():
-            probabilities = torch.softmax(self.model(normalize(raw, self.dataset.name)).double(),
+            probabilities = torch.softmax(self.model(normalize(raw, self.dataset)).double(),
                                           dim=1)
         entropy = -(probabilities * probabilities.clamp_min(1e-12).log()).sum(dim=1)
         return indices[int(entropy.argmax())]
@@ -89,7 +101,7 @@ class TeacherPreview:
         index %= self.count
         raw = self.dataset.test_images[index:index + 1]
         with torch_threads(self.threads), torch.inference_mode():
-            logits = self.model(normalize(raw, self.dataset.name))[0]
-        return PreviewSample(index, raw[0, 0].numpy().copy(),
+            logits = self.model(normalize(raw, self.dataset))[0]
+        return PreviewSample(index, shown_image(raw[0]),
                              int(self.dataset.test_labels[index]), self.dataset.classes,
                              logits.double().numpy().copy())

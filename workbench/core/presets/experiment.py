@@ -1,6 +1,7 @@
 """Experiment presets: teacher, student, data, distillation, training, comparison."""
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +12,8 @@ from workbench.core.distill import METHODS
 from workbench.core.errors import PresetError, Problem
 from workbench.core.config.params import check_mapping, unknown_key_message
 from workbench.core.presets.library import find_preset
-from workbench.core.presets.model import (OUTPUT_SUFFIXES, TORCHSCRIPT_SUFFIXES, ModelPreset,
-                                          validate_model)
+from workbench.core.presets.model import (ONNX_SUFFIXES, OUTPUT_SUFFIXES, TORCHSCRIPT_SUFFIXES,
+                                          ModelPreset, file_kind, validate_model)
 from workbench.core.presets.schema import (DISTILL_METHOD, EXPERIMENT_FIELDS, EXPERIMENT_TOP,
                                            MODEL_ROLES, SCHEMA_VERSION, SECTIONS)
 from workbench.core.config.section import Section
@@ -74,10 +75,8 @@ def validate_experiment(raw: Mapping[str, Any], source: str, base_dir: Path,
               for role in MODEL_ROLES if role != "teacher"}
     models["teacher"] = None if team is None else team[0]
     sections = {name: Section(check_mapping(raw.get(name), params, name, problems))
-                for name, params in SECTIONS.items()}
-    dataset = sections["data"]["dataset"]
-    if isinstance(dataset, str) and dataset not in DATASETS:
-        problems.append(Problem("data.dataset", DATASETS.unknown_message(dataset)))
+                for name, params in SECTIONS.items() if name != "data"}
+    sections["data"] = _check_data(raw.get("data"), problems, base_dir)
     distill = _check_distill(raw.get("distill"), problems)
     assistants = resolve_assistants(distill, base_dir, problems, _resolve_model)
     check_teaching(team, distill, problems)
@@ -91,6 +90,28 @@ def validate_experiment(raw: Mapping[str, Any], source: str, base_dir: Path,
                             teacher=models["teacher"], student=models["student"],
                             distill=distill, source=source, notes=notes, **sections,
                             more_teachers=tuple((team or ())[1:]), assistants=assistants)
+
+
+def _check_data(raw: Any, problems: list[Problem], base_dir: Path) -> Section:
+    """The shared data fields plus the chosen dataset's own declared Params (flat in data:).
+
+    A relative ``data.root`` is relative to the preset's folder, as weights files are."""
+    shared = SECTIONS["data"]
+    if raw is not None and not isinstance(raw, Mapping):
+        return Section(check_mapping(raw, shared, "data", problems))  # says: not a mapping
+    raw = raw or {}
+    dataset = raw.get("dataset", next(p.default for p in shared if p.name == "dataset"))
+    if dataset not in DATASETS:
+        problems.append(Problem("data.dataset", DATASETS.unknown_message(dataset)))
+        names = {param.name for param in shared}  # its own keys cannot be checked: no dataset
+        values = check_mapping({k: v for k, v in raw.items() if k in names}, shared, "data",
+                               [])
+        return Section({**values, "dataset": dataset})
+    values = check_mapping(raw, shared + DATASETS.get(dataset).params, "data", problems)
+    if isinstance(values.get("root"), str) and values["root"]:
+        root = Path(values["root"]).expanduser()
+        values["root"] = os.path.abspath(root if root.is_absolute() else base_dir / root)
+    return Section(values)
 
 
 def _check_distill(raw: Any, problems: list[Problem]) -> Section:
@@ -117,8 +138,8 @@ def _resolve_model(reference: Any, role: str, base_dir: Path,
     if not isinstance(reference, str):
         problems.append(Problem(role, f"must be a model preset name or path, got {reference!r}"))
         return None
-    if reference.lower().endswith(TORCHSCRIPT_SUFFIXES + OUTPUT_SUFFIXES):
-        kind = "outputs" if reference.lower().endswith(OUTPUT_SUFFIXES) else "torchscript"
+    if reference.lower().endswith(TORCHSCRIPT_SUFFIXES + OUTPUT_SUFFIXES + ONNX_SUFFIXES):
+        kind = file_kind(reference)
         name = Path(reference).stem
         return validate_model({"architecture": kind, "weights": reference, "name": name},
                               role, base_dir, f"{role} ({kind} file)", problems,

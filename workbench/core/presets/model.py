@@ -16,11 +16,23 @@ from workbench.core.config.section import Section
 # Teachers known only by a file: no Python class needed (response-based distillation).
 BLACK_BOX = {
     "torchscript": "a TorchScript file (torch.jit.save) mapping images to logits",
+    "onnx": "an ONNX file mapping images to logits, run by onnxruntime (an optional extra)",
     "outputs": "recorded outputs: logits or probabilities, one row per training image "
                "(.npy, .npz with 'train' and optional 'test', or .csv)",
 }
 TORCHSCRIPT_SUFFIXES = (".pt", ".pth", ".ts", ".jit", ".torchscript")
 OUTPUT_SUFFIXES = (".npy", ".npz", ".csv")
+ONNX_SUFFIXES = (".onnx",)
+
+
+def file_kind(reference: str | Path) -> str | None:
+    """The black-box kind a file's suffix names ("onnx", "torchscript", "outputs"), or None."""
+    name = str(reference).lower()
+    for kind, suffixes in (("onnx", ONNX_SUFFIXES), ("outputs", OUTPUT_SUFFIXES),
+                           ("torchscript", TORCHSCRIPT_SUFFIXES)):
+        if name.endswith(suffixes):
+            return kind
+    return None
 
 
 @dataclass(frozen=True)

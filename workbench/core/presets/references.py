@@ -15,7 +15,7 @@ from workbench.core.presets.save import NAME_PATTERN  # also a safe file name
 
 # Suffixes of files a model reference could name (presets, weights, scripts, recorded outputs).
 FILE_SUFFIXES = (".yaml", ".yml", ".pt", ".pth", ".ts", ".jit", ".torchscript", ".npy", ".npz",
-                 ".csv", ".pkl", ".pickle")
+                 ".csv", ".pkl", ".pickle", ".onnx")
 SHARE_WEIGHTS_HINT = ("share weights inside a bundle instead "
                       "(workbench presets export NAME -o FILE --with-weights)")
 

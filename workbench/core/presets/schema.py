@@ -34,17 +34,37 @@ MODEL_ROLES = ("teacher", "student")
 # distill: {method: ...} picks the registered method whose Params declare the other keys.
 DISTILL_METHOD = Param("method", "str", "offline", "distillation method")
 
+# Data larger than memory (core.data.streaming): when the run streams, and how the teacher's
+# outputs are stored for a streamed run. In-memory runs keep their float32 cache unchanged.
+STREAMING_FIELDS = (
+    Param("memory_limit_mb", "int", None, "stream the training images from disk (decoded "
+          "once, read by worker processes) when holding them in memory would take more "
+          "than this many MiB; null: half of the memory available when the run starts",
+          nullable=True, minimum=1, maximum=16 * 1024 * 1024),
+    Param("workers", "int", None, "worker processes reading a streamed run's batches ahead "
+          "(0: read in the training process; null: up to 2 where cores are left beyond the "
+          "training threads and one more, else 0)", nullable=True, minimum=0, maximum=64),
+    Param("cache_dtype", "str", "float16", "how a streamed run stores the teacher's outputs "
+          "on disk (float16: half the size, each logit rounded by at most 0.05%)",
+          choices=("float16", "float32")),
+    Param("cache_top_k", "int", 0, "a streamed run stores only the teacher's k largest logits "
+          "and their classes (the rest count as probability 0; 0 = all classes)",
+          minimum=0, maximum=100000),
+)
+
 DATA_FIELDS = (
     Param("dataset", "str", "fashion-mnist", "registered dataset"),
-    Param("root", "str", None, "folder holding the dataset files", nullable=True),
+    Param("root", "str", None, "folder or file holding the dataset (relative: to the "
+          "preset's folder)", nullable=True),
     Param("download", "bool", True, "download the dataset if it is not found"),
     Param("val_size", "int", 5000, "validation images carved from train by seed", minimum=0),
     Param("labeled", "int", None, "keep labels for only N training images; the rest become "
           "an unlabeled transfer set taught by the teacher alone", nullable=True, minimum=1),
     Param("train_limit", "int", None, "use only the first N training images (quick runs)",
           nullable=True, minimum=1),
-    Param("seed", "int", 0, "seed of procedural datasets", minimum=0),
-)
+    Param("seed", "int", 0, "seed of procedural datasets and of the test split drawn from "
+          "your own data", minimum=0),
+) + STREAMING_FIELDS
 
 RECIPE_FIELDS = (
     Param("epochs", "int", 10, "passes over the training set", minimum=1, maximum=100000),

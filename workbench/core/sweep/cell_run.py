@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from workbench.core.engine.pipeline import run_experiment
+from workbench.core.engine.shared_work import SharedWork
 from workbench.core.errors import WorkbenchError
 from workbench.core.presets import load_experiment
 from workbench.core.runs.store import RunStore
@@ -24,6 +25,7 @@ class CellJob:
     cell_id: str
     runs_dir: str
     threads: int | None  # the worker's thread budget; None: the engine's default
+    shared_dir: str | None = None  # the sweep's shared work (baselines, teacher figures)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,9 @@ def run_cell(job: CellJob, control: RunControl | None = None) -> CellResult:
         preset = load_experiment(job.preset, overrides + [f"train.threads={budget}"])
     store, watcher = RunStore(Path(job.runs_dir), preset), _Watcher()
     try:
-        result = run_experiment(preset, callbacks=[watcher], recorder=store, control=control)
+        shared = SharedWork(Path(job.shared_dir)) if job.shared_dir else None
+        result = run_experiment(preset, callbacks=[watcher], recorder=store, control=control,
+                                shared=shared)
     except WorkbenchError as error:
         return CellResult(job.cell_id, "failed", store.run_id, str(store.path), error=str(error),
                           threads_used=watcher.threads, cache_origin=watcher.cache_origin)

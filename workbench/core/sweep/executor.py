@@ -77,7 +77,9 @@ def run_sweep(plan: SweepPlan, runs_dir: Path, jobs: int = 1, on_cell: CellDone 
         if on_cell is not None:
             on_cell(cell, result)
 
-    jobs_for = {cell.cell_id: _job(plan, cell, runs_dir, threads.threads) for cell in pending}
+    shared = str(folder.path / "shared")
+    jobs_for = {cell.cell_id: _job(plan, cell, runs_dir, threads.threads, shared)
+                for cell in pending}
     if backend == "ray":
         run_on_ray(pending, jobs_for, threads.threads or 1, done)
     elif threads.jobs == 1:
@@ -88,8 +90,10 @@ def run_sweep(plan: SweepPlan, runs_dir: Path, jobs: int = 1, on_cell: CellDone 
     return SweepOutcome(results, skipped, time.perf_counter() - started, threads)
 
 
-def _job(plan: SweepPlan, cell: Cell, runs_dir: Path, threads: int | None) -> CellJob:
-    return CellJob(plan.preset, tuple(plan.overrides(cell)), cell.cell_id, str(runs_dir), threads)
+def _job(plan: SweepPlan, cell: Cell, runs_dir: Path, threads: int | None,
+         shared: str) -> CellJob:
+    return CellJob(plan.preset, tuple(plan.overrides(cell)), cell.cell_id, str(runs_dir), threads,
+                   shared)
 
 
 def _run_here(cells: list[Cell], jobs: dict[str, CellJob], done: CellDone,

@@ -6,6 +6,7 @@ first of them, the scatter every completed run of one dataset.
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,19 @@ if TYPE_CHECKING:
     from workbench.gui.bridge import EventBridge
 
 KIB = 1024.0  # the table's sizes are KiB (core's human_bytes); the bars use the same unit
+SHOWN_CLASSES = 6  # class names in the title; the rest are counted (issue 15)
+
+
+def data_line(summary: Mapping[str, Any]) -> str:
+    """``<br>data: clothes · 3 classes: boot, coat, shirt`` from the summary's dataset block."""
+    data = summary.get("dataset") or {}
+    classes = [str(name) for name in data.get("classes") or ()]
+    if not classes:
+        return ""
+    shown = ", ".join(html.escape(name) for name in classes[:SHOWN_CLASSES])
+    more = f" … (+{len(classes) - SHOWN_CLASSES})" if len(classes) > SHOWN_CLASSES else ""
+    return (f"<br>data: {html.escape(str(data.get('name', '')))} · {len(classes)} classes: "
+            f"{shown}{more}")
 
 
 class ComparePanel(QWidget):
@@ -132,7 +146,7 @@ class ComparePanel(QWidget):
             self.rows += repeat_rows(summaries, configs)
         names = ", ".join(f"<b>{s.get('name', '')}</b> · run {s.get('run_id', '')} · "
                           f"{s.get('status', '')}" for s in summaries)
-        self.title.setText(names)
+        self.title.setText(names + data_line(summaries[0]))
         self._fill_table()
         self._fill_bars(summaries[0])
         self.scatter.choose(dataset_name(summaries[0]))

@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QVBoxLayout, QWidget)
 
 from workbench.core.data import DATASETS
 from workbench.core.distill import METHODS
 from workbench.core.distill.teachers import TEACHER_PARAMS
-from workbench.core.errors import PresetError, Problem
+from workbench.core.errors import PresetError, Problem, WorkbenchError
 from workbench.core.measure.model_info import model_info
-from workbench.core.measure.teacher_fit import teacher_fit_problem
+from workbench.core.measure.teacher_fit import (BUNDLED_CLASSES, BUNDLED_SHAPE,
+                                                teacher_fit_problem)
+from workbench.core.measure.teacher_probe import probe_teacher
 from workbench.core.config.params import Param
 from workbench.core.presets.library import list_presets
 from workbench.core.presets.load import load_model_preset
@@ -29,6 +31,7 @@ from workbench.core.presets.model import ModelPreset, validate_model
 from workbench.core.presets.schema import DATA_FIELDS, DISTILL_METHOD, SECTIONS, TRAIN_FIELDS
 from workbench.gui.panels.param_form import (ParamForm, changed_signal, control_value, declared,
                                              make_control, set_control)
+from workbench.gui.panels.student_suggest import SuggestButton
 
 INLINE = "(from the preset)"
 # The green section's controls come from its declarations; these are their labels.
@@ -39,15 +42,37 @@ TRAIN_CONTROLS = {"epochs": "Epochs", "lr": "Learning rate", "batch_size": "Batc
                   "seed": "Seed"}
 
 
-def describe_model_reference(reference: Any) -> tuple[str, ModelPreset | None]:
+def describe_model_reference(reference: Any, input_shape: tuple[int, ...] = BUNDLED_SHAPE,
+                             num_classes: int = BUNDLED_CLASSES) -> tuple[str, ModelPreset | None]:
     """(one line for people, the model preset or None when it does not validate).
 
-    A list (several teachers) is described member by member; its model is the first one
-    (what the teacher preview shows)."""
+    The line counts parameters for the dataset's input (``input_shape``, ``num_classes``);
+    a TorchScript or ONNX file says what core's probe found in it. A list (several
+    teachers) is described member by member; its model is the first one (what the
+    teacher preview shows)."""
     if isinstance(reference, list) and reference:
-        described = [describe_model_reference(item) for item in reference]
+        described = [describe_model_reference(item, input_shape, num_classes)
+                     for item in reference]
         lines = "; ".join(f"{index + 1}. {text}" for index, (text, _) in enumerate(described))
         return f"{len(reference)} teachers, outputs fused: {lines}", described[0][1]
+    model, problem = resolve_model_reference(reference)
+    if model is None:
+        return "⚠ " + problem, None
+    try:
+        if model.black_box:  # a file: no architecture to build, ask the probe
+            probe = probe_teacher(model, tuple(input_shape), num_classes)
+            name = model.weights.name if model.weights is not None else model.name
+            params = f" · {probe.params:,} params" if probe.params else ""
+            return f"{model.architecture} file {name}{params} · {probe.describe()}", model
+        return model_info(model, tuple(input_shape), num_classes).describe(), model
+    except (WorkbenchError, KeyError, ValueError, RuntimeError) as error:
+        return f"⚠ {model.name}: {error}", model
+
+
+def resolve_model_reference(reference: Any) -> tuple[ModelPreset | None, str]:
+    """(the model preset, or None and every problem in one line); a list: its first model."""
+    if isinstance(reference, list) and reference:
+        return resolve_model_reference(reference[0])
     problems: list[Problem] = []
     try:
         if isinstance(reference, str):
@@ -58,9 +83,7 @@ def describe_model_reference(reference: Any) -> tuple[str, ModelPreset | None]:
     except PresetError as error:
         problems = error.problems
         model = None
-    if model is None:
-        return "⚠ " + "; ".join(str(problem) for problem in problems), None
-    return model_info(model).describe(), model
+    return model, "; ".join(str(problem) for problem in problems)
 
 
 def reference_label(reference: Any) -> str:
@@ -95,13 +118,15 @@ class ModelPicker(QWidget):
         self.model: ModelPreset | None = None
         self.problem: str | None = None  # why the chosen model does not fit the dataset
         self.description = ""
+        self.input_shape, self.num_classes = BUNDLED_SHAPE, BUNDLED_CLASSES  # the dataset's
 
-    def set_reference(self, reference: Any) -> None:
-        """A library name, or an inline mapping (added as its own item)."""
+    def set_reference(self, reference: Any, label: str | None = None) -> None:
+        """A library name, or an inline mapping (added as its own item, shown as ``label``:
+        by default "(from the preset) NAME")."""
         if isinstance(reference, str) and self.combo.findData(reference) >= 0:
             index = self.combo.findData(reference)
         else:
-            label = f"{INLINE} {reference_label(reference)}"
+            label = label or f"{INLINE} {reference_label(reference)}"
             self.combo.addItem(label, copy.deepcopy(reference))
             index = self.combo.count() - 1
         if index == self.combo.currentIndex():
@@ -112,18 +137,32 @@ class ModelPicker(QWidget):
         return copy.deepcopy(self.combo.currentData())
 
     def _on_change(self) -> None:
-        self.description, self.model = describe_model_reference(self.combo.currentData())
+        self._describe()
         self.problem = None
         self.info.setText(self.description)
         self.changed.emit()
 
-    def refuse_unfit(self, dataset: str) -> None:
-        """Grey out models whose weights do not fit ``dataset``, the reason as their tooltip;
-        the chosen one, if unfit, says why under the combo."""
+    def _describe(self) -> None:
+        self.description, self.model = describe_model_reference(
+            self.combo.currentData(), self.input_shape, self.num_classes)
+
+    def set_data_shape(self, input_shape: tuple[int, ...], num_classes: int) -> None:
+        """The dataset's input and class count: parameter counts are for them."""
+        if (tuple(input_shape), num_classes) == (self.input_shape, self.num_classes):
+            return
+        self.input_shape, self.num_classes = tuple(input_shape), num_classes
+        self._describe()
+        self.info.setText(self.description)
+
+    def refuse_unfit(self, dataset: str, label: str | None = None) -> None:
+        """Grey out models whose weights do not fit ``dataset`` (``label``: how to name it,
+        e.g. with its root), the reason as their tooltip; the chosen one, if unfit, says
+        why under the combo."""
         model = self.combo.model()
         for index in range(self.combo.count()):
-            _text, preset = describe_model_reference(self.combo.itemData(index))
-            reason = None if preset is None else teacher_fit_problem(preset, dataset)
+            preset, _problem = resolve_model_reference(self.combo.itemData(index))
+            reason = None if preset is None else teacher_fit_problem(
+                preset, dataset, self.input_shape, self.num_classes, dataset_label=label)
             item = model.item(index) if hasattr(model, "item") else None
             if item is not None and index != self.combo.currentIndex():
                 item.setEnabled(reason is None)
@@ -164,9 +203,17 @@ class ExperimentPanel(QWidget):
         self.run_hint.setVisible(False)
         self.teacher = ModelPicker()
         self.student = ModelPicker()
+        self.suggest = SuggestButton(lambda: (self.teacher.model, *self.data_shape()))
+        self._data_shape: tuple[tuple[int, ...], int] | None = None  # from the Data tab
+        self.data_info = QLabel()  # where the data comes from, what it holds (the Data tab's)
+        self.data_info.setWordWrap(True)
+        self.data_info.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        self.data_info.hide()
         self.dataset = QComboBox()
         self.dataset.addItems(DATASETS.names())
         self.dataset.setCurrentText(declared(DATA_FIELDS, "dataset").default)
+        self.data_form = ParamForm()  # data.root and the chosen dataset's declared Params
+        self._data_params: tuple[Param, ...] = ()
         self.method = QComboBox()
         self.method.addItems(METHODS.names())
         self.method.setCurrentText(DISTILL_METHOD.default)
@@ -187,6 +234,7 @@ class ExperimentPanel(QWidget):
         self._build_layout()
         self._connect()
         self._rebuild_method_form()
+        self._rebuild_data_form()
 
     def _build_layout(self) -> None:
         models = QGroupBox("Models and data")
@@ -194,8 +242,16 @@ class ExperimentPanel(QWidget):
         form.addRow(self.description)
         form.addRow(self.run_hint)
         form.addRow("Teacher", self.teacher)
-        form.addRow("Student", self.student)
-        form.addRow("Dataset", self.dataset)
+        student_row = QHBoxLayout()
+        student_row.addWidget(self.student, 1)
+        student_row.addWidget(self.suggest, 0, Qt.AlignmentFlag.AlignTop)
+        form.addRow("Student", student_row)
+        dataset_box = QVBoxLayout()
+        dataset_box.setSpacing(2)
+        dataset_box.addWidget(self.dataset)
+        dataset_box.addWidget(self.data_info)
+        dataset_box.addWidget(self.data_form)
+        form.addRow("Dataset", dataset_box)
         distill = QGroupBox("Distillation")
         distill_form = QFormLayout(distill)
         distill_form.addRow("Method", self.method)
@@ -222,6 +278,10 @@ class ExperimentPanel(QWidget):
                        *(changed_signal(control) for control in self.train_controls.values())):
             signal.connect(self._emit_changed)
         self.teacher.changed.connect(self._emit_teacher)
+        self.suggest.chosen.connect(lambda model: self.student.set_reference(
+            model, f"{model.get('name', '')} (suggested)"))
+        self.dataset.currentTextChanged.connect(self._rebuild_data_form)
+        self.data_form.changed.connect(self._emit_changed)
         self.dataset.currentTextChanged.connect(self._emit_teacher)
         self.method.currentTextChanged.connect(self._rebuild_method_form)
 
@@ -246,13 +306,65 @@ class ExperimentPanel(QWidget):
         self.description.setToolTip(about)
 
     def _emit_teacher(self, *_: Any) -> None:
-        self.teacher.refuse_unfit(self.dataset.currentText())
+        self.teacher.refuse_unfit(self.dataset.currentText(), self.data_label())
         if not self._loading:
             self.teacher_changed.emit()
+
+    # --- the dataset's shape (from the Data tab: core describes the dataset) -------------
+    def data_shape(self) -> tuple[tuple[int, ...], int]:
+        """(input shape, class count) of the chosen dataset: as described, else the
+        bundled datasets' 1x28x28 and 10 classes."""
+        return self._data_shape or (BUNDLED_SHAPE, BUNDLED_CLASSES)
+
+    def data_label(self) -> str:
+        """The dataset as messages name it: ``image-folder (data.root=...)``."""
+        data = self.settings().get("data") or {}
+        root = data.get("root")
+        name = f"dataset {data.get('dataset', '')}"
+        return f"{name} (data.root={root})" if root else name
+
+    def set_data_shape(self, input_shape: tuple[int, ...] | None, num_classes: int = 0) -> None:
+        """The described dataset's input and classes (None: not described, the bundled
+        ones): models are counted and teachers checked against them (a teacher that no
+        longer fits is refused, with both shapes)."""
+        self._data_shape = None if input_shape is None else (tuple(input_shape),
+                                                             int(num_classes))
+        for picker in (self.teacher, self.student):
+            picker.set_data_shape(*self.data_shape())
+        self._emit_teacher()
+
+    def set_data(self, section: dict[str, Any]) -> None:
+        """Use another dataset (File ▸ Open dataset…): its ``data:`` keys replace the
+        dataset's own ones; the shared ones (val_size, seed, train_limit...) stay."""
+        shared = {param.name for param in DATA_FIELDS} - {"dataset", "root"}
+        kept = {key: value for key, value in (self._base.get("data") or {}).items()
+                if key in shared}
+        self._base["data"] = {**kept, **section}
+        self.data_form.set_values({**{param.name: param.default for param in self._data_params},
+                                   **section})  # the same dataset: nothing old is kept
+        dataset = str(section.get("dataset", ""))
+        if self.dataset.findText(dataset) < 0:
+            self.dataset.addItem(dataset)
+        if self.dataset.currentText() == dataset:
+            self._emit_changed()
+            self._emit_teacher()
+        self.dataset.setCurrentText(dataset)
 
     def teacher_problem(self) -> str | None:
         """Why the chosen teacher cannot teach on the chosen dataset, or None."""
         return self.teacher.problem
+
+    def _rebuild_data_form(self, *_: Any) -> None:
+        """data.root and the chosen dataset's own Params (image size, label column...),
+        from their declarations, showing the loaded values when the dataset is the loaded one."""
+        name = self.dataset.currentText()
+        own = DATASETS.get(name).params if name in DATASETS else ()
+        self._data_params = (declared(DATA_FIELDS, "root"), *own)
+        self.data_form.rebuild(self._data_params)
+        data = self._base.get("data") or {}
+        if data.get("dataset") == name:
+            self.data_form.set_values(data)
+        self._emit_changed()
 
     def _rebuild_method_form(self) -> None:
         params: tuple[Param, ...] = (METHODS.get(self.method.currentText()).params
@@ -275,6 +387,7 @@ class ExperimentPanel(QWidget):
             data, distill = settings.get("data") or {}, settings.get("distill") or {}
             train = settings.get("train") or {}
             self.dataset.setCurrentText(str(data.get("dataset", "")))
+            self._rebuild_data_form()
             self.method.setCurrentText(str(distill.get("method", DISTILL_METHOD.default)))
             self._rebuild_method_form()
             self.method_form.set_values({k: v for k, v in distill.items() if k != "method"})
@@ -286,7 +399,7 @@ class ExperimentPanel(QWidget):
             self._loading = False
         self._loaded = self.settings()
         self._show_title()
-        self.teacher.refuse_unfit(self.dataset.currentText())
+        self.teacher.refuse_unfit(self.dataset.currentText(), self.data_label())
         self.teacher_changed.emit()
         self.temperature_changed.emit(self.temperature())
 
@@ -295,7 +408,15 @@ class ExperimentPanel(QWidget):
         settings = copy.deepcopy(self._base)
         settings["teacher"] = self.teacher.reference()
         settings["student"] = self.student.reference()
-        settings.setdefault("data", {})["dataset"] = self.dataset.currentText()
+        data = settings.setdefault("data", {})
+        if data.get("dataset") not in (None, self.dataset.currentText()):
+            # another dataset picked: the loaded one's root and own keys are not its
+            shared = {param.name for param in DATA_FIELDS} - {"root"}
+            settings["data"] = data = {k: v for k, v in data.items() if k in shared}
+        data["dataset"] = self.dataset.currentText()
+        defaults = {param.name: param.default for param in self._data_params}
+        data.update({key: value for key, value in self.data_form.values().items()
+                     if key in data or value != defaults.get(key)})  # no defaults spelled out
         settings["distill"] = {"method": self.method.currentText(), **self.method_form.values()}
         train = settings.setdefault("train", {})
         train.update({name: control_value(control)

@@ -127,6 +127,9 @@ def make_control(param: Param) -> QWidget:
     elif param.kind == "int":
         low, high = declared_bounds(param)
         control = QSpinBox()
+        if param.nullable and low > INT_LIMITS[0]:  # one below the range stands for null
+            low -= 1
+            control.setSpecialValueText("none")
         control.setRange(int(low), int(high))
     elif param.kind == "bool":
         control = QCheckBox()
@@ -142,7 +145,8 @@ def make_control(param: Param) -> QWidget:
 
 
 def set_control(control: QWidget, value: Any) -> None:
-    if isinstance(control, QDoubleSpinBox) and value is None and control.specialValueText():
+    if (isinstance(control, (QDoubleSpinBox, QSpinBox)) and value is None
+            and control.specialValueText()):
         control.setValue(control.minimum())
     elif isinstance(control, (SliderSpin, QDoubleSpinBox, QSpinBox)) and value is not None:
         control.setValue(value)
@@ -160,6 +164,9 @@ def control_value(control: QWidget) -> Any:
         if control.specialValueText() and control.value() == control.minimum():
             return None
         return round(control.value(), control.decimals())  # no 0.30000000000000004
+    if isinstance(control, QSpinBox) and control.specialValueText() and \
+            control.value() == control.minimum():
+        return None
     if isinstance(control, (SliderSpin, QSpinBox)):
         return control.value()
     if isinstance(control, QCheckBox):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from workbench.core.config.section import Section
@@ -19,6 +19,7 @@ from workbench.core.measure.soft_label_preview import (PreviewSample, TeacherPre
 from workbench.core.presets.model import ModelPreset
 from workbench.gui import theme
 from workbench.gui.panels.param_form import declared
+from workbench.gui.panels.dataset_view import to_qimage
 
 NO_WEIGHTS_NOTE = ("The teacher is trained during the run, so there are no soft labels to "
                    "preview yet. Pick a teacher with weights to see what T does.")
@@ -185,10 +186,12 @@ class PreviewPanel(QWidget):
                        self.legend, self.plot):
             widget.hide()
 
-    def _show_image(self, image: np.ndarray) -> None:
-        data = np.ascontiguousarray(image, dtype=np.uint8)
-        qimage = QImage(data.data, data.shape[1], data.shape[0], data.strides[0],
-                        QImage.Format.Format_Grayscale8).copy()
+    def _show_image(self, image: np.ndarray | None) -> None:
+        """Grayscale or colour (HxW, CxHxW, HxWxC); feature vectors have no image."""
+        if image is None or np.ndim(image) not in (2, 3):
+            self.image.hide()
+            return
+        qimage = to_qimage(image)
         self.image.setPixmap(QPixmap.fromImage(qimage).scaled(
             84, 84, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
 
