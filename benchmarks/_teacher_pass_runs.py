@@ -6,7 +6,6 @@ import statistics
 import time
 from pathlib import Path
 
-from workbench.core.engine.teacher_pass import PassPlan
 
 PACE_STEPS = 40  # student steps timed after the first one, to estimate its epoch
 
@@ -79,24 +78,27 @@ def first_runs_markdown(preset_name: str, overrides: tuple[str, ...],
 
 
 def student_check(preset_name: str, overrides: tuple[str, ...], seeds: int) -> str:
-    """The distilled student's test accuracy per seed with NCHW (v1-exact) vs channels_last
-    teacher logits: the last-bit drift of the logits must not move the result beyond noise."""
+    """The distilled student's test accuracy per seed with the teacher logits of each pass
+    (``data.teacher_pass``): the last-bit drift of the logits must not move the result
+    beyond noise."""
     import tempfile
-    from unittest import mock
 
-    from workbench.core.engine import phases
     from workbench.core.engine.pipeline import run_experiment
+    from workbench.core.engine.teacher_pass_ort import onnxruntime_ready
     from workbench.core.presets import load_experiment
 
+    passes = [("exact: the model's own NCHW forward", "exact"),
+              ("torch: BN folded + channels_last", "torch")]
+    if onnxruntime_ready():
+        passes.append(("onnxruntime", "onnxruntime"))
     rows = []
-    for label, channels_last in (("NCHW (bit-identical to predict)", False),
-                                 ("BN folded + channels_last (default)", True)):
+    for label, mode in passes:
         accuracies = []
-        with tempfile.TemporaryDirectory() as folder, mock.patch.object(
-                phases, "pass_plan", lambda device: PassPlan(device, channels_last=channels_last)):
+        with tempfile.TemporaryDirectory() as folder:
             for seed in range(seeds):
                 preset = load_experiment(preset_name, ["train.baseline=false", *overrides,
-                                                       f"train.seed={seed}"])
+                                                       f"train.seed={seed}",
+                                                       f"data.teacher_pass={mode}"])
                 summary = run_experiment(preset, cache_dir=Path(folder)).summary
                 accuracies.append(summary["models"]["student"]["accuracy"])
         rows.append(f"| {label} | " + " | ".join(f"{value:.4f}" for value in accuracies)

@@ -39,7 +39,7 @@ def export_fashion(folder: Path, per_class: int) -> None:
     print(f"wrote {per_class} training images per class to {folder}")
 
 
-def shoot(folder: Path, teacher: Path | None, size: str, out: Path) -> int:
+def shoot(folder: Path, teacher: Path | None, size: str, out: Path, val_size: int) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="wb-open-dataset-"))
     for name in ("RUNS", "CACHE", "CONFIG"):
         os.environ[f"WORKBENCH_{name}_DIR"] = str(scratch / name.lower())
@@ -69,6 +69,7 @@ def shoot(folder: Path, teacher: Path | None, size: str, out: Path) -> int:
             for action in button.menu_.actions():
                 if chosen is not None and action.text() == suggestion_label(chosen):
                     action.trigger()
+        window.experiment.data_form.controls["val_size"].setValue(val_size)
         window.tabs.setCurrentWidget(window.datasets.view)
         for _ in range(10):
             app.processEvents()
@@ -93,11 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teacher", type=Path)
     parser.add_argument("--size", default="1600x1000")
     parser.add_argument("--out", type=Path, default=Path("assets/screenshots"))
+    parser.add_argument("--val-size", type=int, default=100,
+                        help="data.val_size shown (fashion-kd's 5000 exceed a small folder)")
     args = parser.parse_args(argv)
     if args.export_fashion:
         export_fashion(args.folder, args.per_class)
         return 0
-    return shoot(args.folder, args.teacher, args.size, args.out)
+    return shoot(args.folder, args.teacher, args.size, args.out, args.val_size)
 
 
 if __name__ == "__main__":

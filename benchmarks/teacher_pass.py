@@ -34,6 +34,7 @@ import torch
 from torch import nn
 
 from workbench.core.engine.loop import predict
+from workbench.core.engine.teacher_pass_ort import onnxruntime_ready
 from workbench.core.engine.teacher_pass import PassPlan, pass_predictor, pass_threads
 from workbench.core.engine.threads import free_cores, usable_cores
 from workbench.core.measure.machine import torch_threads
@@ -87,6 +88,13 @@ def variants(model: nn.Module, cores: int, free: int, extra: bool
               f"loop.predict, batch 1024, {cores} threads": (cores, lambda images: _predict(model, images, cores)),
               "teacher_pass NCHW (bit-identical to predict)": (free, planned(False)),
               "after: teacher_pass (BN folded, channels_last)": (free, planned(True))}
+    if onnxruntime_ready():  # data.teacher_pass auto/onnxruntime; export + session counted
+        ort_plan = PassPlan(cpu, free, channels_last=False, backend="onnxruntime")
+
+        def through_onnxruntime(images: torch.Tensor) -> torch.Tensor:
+            with pass_threads(ort_plan):
+                return pass_predictor(model, ort_plan)(images)
+        chosen["onnxruntime pass (export and session included)"] = (free, through_onnxruntime)
     if not extra:
         return chosen
 

@@ -3,11 +3,13 @@
 The preset is tiny (synthetic shapes, an MLP teacher trained in the run, an MLP
 student, no BatchNorm, no dropout), so the two runs do the same arithmetic but for
 the order of float sums: the gradient of each global batch is two half-batch
-means weighted and summed instead of one mean. The last batch of each epoch has 33
-rows (1,057 training rows, batch 64), split 17/16, so a rank weight of 1/2 instead of
-17/33 and 16/33 would show.
+means weighted and summed instead of one mean. With 1,057 training rows, the
+teacher's last batch of an epoch (batch 64) has 33 rows, split 17/16, so a rank
+weight of 1/2 instead of 17/33 and 16/33 shows (it moved the teacher by 1.4e-3);
+the student's and baseline's (batch 96) has 1 row, which leaves rank 1 nothing
+of its own to train on.
 
-Tolerance: one process against two, after 34 steps of each fit, the weights differed
+Tolerance: one process against two, after 17 to 24 steps of each fit, the weights differed
 by at most 2e-7 (float32 rounding; benchmarks/ddp.py). 1e-5 leaves 50 times that;
 a rank that trains the wrong rows, an unweighted uneven batch or a missing gradient
 sum moves weights by 1e-3 or more. Test accuracies are on 2,000 images: equal weights
@@ -35,7 +37,7 @@ teacher: {architecture: mlp, args: {hidden: [32]}}
 student: {architecture: mlp, args: {hidden: [16]}}
 data: {dataset: synthetic, val_size: 200, train_limit: 1257, seed: 0}
 distill: {method: offline, alpha: 0.5, temperature: 4.0}
-train: {epochs: 2, batch_size: 64, lr: 0.003, optimizer: adam, schedule: cosine, seed: 0,
+train: {epochs: 2, batch_size: 96, lr: 0.003, optimizer: adam, schedule: cosine, seed: 0,
         threads: 1}
 teacher_train: {epochs: 1, batch_size: 64, lr: 0.05, optimizer: sgd, schedule: constant}
 compare: {latency_repeats: 3, warmup: 1, throughput_batch: 32}

@@ -20,9 +20,10 @@ def panel(qtbot):
 
 
 def test_picking_a_dataset_shows_its_own_params_from_their_declarations(panel):
-    assert list(panel.data_form.controls) == ["root"]  # synthetic declares none
+    assert list(panel.data_form.controls) == ["root", "val_size"]  # synthetic: none of its own
     panel.dataset.setCurrentText("image-folder")
-    assert list(panel.data_form.controls) == ["root", "image_size", "channels", "test_fraction"]
+    assert list(panel.data_form.controls) == ["root", "image_size", "channels", "test_fraction",
+                                              "val_size"]
     size = panel.data_form.controls["image_size"]
     param = declared(DATASETS.get("image-folder").params, "image_size")
     assert size.maximum() == param.maximum and param.help in size.toolTip()

@@ -281,3 +281,14 @@ def test_a_preset_reading_a_folder_is_described_and_its_teacher_checked(window, 
     problem = window.experiment.teacher_problem()
     assert problem is not None and "1x28x28" in problem and "1x8x8" in problem
     assert window.start_run() is False
+
+
+def test_the_validation_split_can_be_sized_for_a_small_folder(loaded, qtbot, tmp_path):
+    """A preset's val_size stays when a folder is opened, and the panel can change it: a
+    folder smaller than the preset's validation split needs that to run."""
+    window = loaded
+    open_folder(window, qtbot, write_folder(tmp_path / "clothes", broken=False))
+    control = window.experiment.data_form.controls["val_size"]
+    assert control.value() == 200  # the tiny preset's, kept
+    control.setValue(3)
+    assert window.experiment.settings()["data"]["val_size"] == 3

@@ -106,6 +106,7 @@ class DatasetActions(QObject):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         window.experiment.changed.connect(self._timer.start)
+        window.experiment.teacher_changed.connect(self._timer.start)  # also: a preset loaded
 
     # --- opening ------------------------------------------------------------------------
     def ask_folder(self) -> None:

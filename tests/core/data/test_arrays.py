@@ -136,3 +136,12 @@ def test_classes_without_training_rows_are_named_in_a_note(tmp_path: Path) -> No
     dataset = load(tmp_path / "four.npz")
     assert dataset.num_classes == 4
     assert dataset.notes == ("1 classes have no training samples: never",)
+
+
+def test_a_root_that_does_not_exist_names_the_field_and_what_is_expected(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"data.root: .*gone.npz does not exist \(dataset "
+                                        r"'arrays' needs an .npz file or a folder of .npy"):
+        load(tmp_path / "gone.npz")
+    with pytest.raises(DataError, match=r"data.root: dataset 'arrays' reads your files; set "
+                                        r"data.root"):
+        load_named("arrays")

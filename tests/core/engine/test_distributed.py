@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from workbench.core.engine import distributed_run
-from workbench.core.engine.distributed import SINGLE_PROCESS, Ranks, Share, split_bounds
+from workbench.core.engine.distributed import SINGLE_PROCESS, Ranks, part_of, split_bounds
 from workbench.core.engine.distributed_run import (check_data_fits_ranks, distributed_problems,
                                                    rank_env)
 from workbench.core.errors import PresetError
@@ -31,8 +31,20 @@ def test_parts_cover_every_row_once_in_order_and_differ_by_one_at_most(rows: int
 
 
 def test_a_share_weighs_its_gradient_by_its_rows() -> None:
-    assert Share(torch.arange(17), 33, slice(0, 17)).weight == 17 / 33
-    assert Share(torch.arange(0), 1, slice(1, 1)).weight == 0.0  # a rank with no row
+    batch = torch.arange(100, 133)  # an epoch's last batch of 33 rows over 2 ranks
+    first, second = part_of(batch, 0, 2), part_of(batch, 1, 2)
+    assert (first.weight, second.weight) == (17 / 33, 16 / 33)
+    assert torch.equal(torch.cat([first.positions, second.positions]), batch)
+    assert (first.part, second.part) == (slice(0, 17), slice(17, 33))  # where its flips are
+
+
+def test_a_rank_left_without_rows_borrows_one_that_counts_for_nothing() -> None:
+    last = torch.tensor([7])  # 1 row over 2 ranks: DDP still needs both in the step
+    owner, borrower = part_of(last, 0, 2), part_of(last, 1, 2)
+    assert owner.owned and owner.weight == 1.0
+    assert not borrower.owned and borrower.weight == 0.0
+    assert borrower.positions.tolist() == [7] and borrower.part == slice(0, 1)
+    assert Ranks(1, 2).share(last).weight == 0.0  # no process group needed to split
 
 
 def test_one_process_is_the_identity_everywhere() -> None:

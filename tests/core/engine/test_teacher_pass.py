@@ -194,3 +194,26 @@ def test_a_forward_hook_on_the_teacher_sees_every_shard_of_the_pass() -> None:
     model.register_forward_hook(lambda _module, _inputs, output: seen.append(output.shape[0]))
     run(model, images(40), PassPlan(CPU, 1, 16))
     assert seen == [16, 16, 8]
+
+
+@pytest.mark.parametrize("architecture,args", ARCHITECTURES)
+def test_the_exact_plan_gives_predicts_bits_and_the_fast_one_does_not(
+        architecture: str, args: dict) -> None:
+    """``data.teacher_pass: exact`` is the teacher's own forward; the default folds batch
+    norms and changes the layout (the last bits move): the option has to matter."""
+    from workbench.core.engine.teacher_pass import pass_plan
+
+    model = trained_like(architecture, args)
+    inputs = images(300)
+    reference = predict(model, inputs)
+    assert torch.equal(run(model, inputs, pass_plan(CPU, mode="exact")), reference)
+    if architecture == "cnn" and args["batch_norm"] and args["convs_per_block"] == 2:
+        assert not torch.equal(run(model, inputs, pass_plan(CPU)), reference)
+
+
+def test_logits_of_each_pass_never_share_a_cache_file() -> None:
+    from workbench.core.engine.teacher_cache import cache_key
+
+    keys = {path: cache_key("w", "d", 10, path) for path in ("exact", "torch", "onnxruntime")}
+    assert len(set(keys.values())) == 3
+    assert cache_key("w", "d", 10) == keys["torch"]

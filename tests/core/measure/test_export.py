@@ -83,3 +83,20 @@ def test_onnx_without_its_packages_says_how_to_install(
 def test_onnx_export_writes_a_file(checkpoint: Path, tmp_path: Path) -> None:
     path = export_model(load_checkpoint(checkpoint).model, "onnx", tmp_path / "m.onnx", SHAPE)
     assert path.stat().st_size > 0
+
+
+@pytest.mark.skipif(bool(export.missing_onnx_packages()), reason="the [onnx] extra is missing")
+def test_onnx_export_of_a_big_model_is_one_file_that_predicts_alike(tmp_path: Path) -> None:
+    """Weights over the exporter's inline limit used to go to a side file named after the
+    temp file, so the renamed .onnx pointed at a file that no longer existed."""
+    ort = pytest.importorskip("onnxruntime")
+    torch.manual_seed(0)
+    model = build_model("mlp", {"hidden": [256]}, SHAPE, 10).eval()  # ~0.8 MB of weights
+    folder = tmp_path / "out"
+    folder.mkdir()
+    path = export_model(model, "onnx", folder / "m.onnx", SHAPE)
+    assert sorted(p.name for p in folder.iterdir()) == ["m.onnx"]
+    batch = torch.randn(4, *SHAPE)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (logits,) = session.run(None, {"input": batch.numpy()})
+    assert torch.allclose(torch.from_numpy(logits), model(batch).detach(), atol=1e-5)

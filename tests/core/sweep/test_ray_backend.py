@@ -21,6 +21,7 @@ def test_cells_run_as_ray_tasks_and_land_in_the_run_store(tmp_path: Path) -> Non
     finally:
         ray.shutdown()
     results = [outcome.results[cell.cell_id] for cell in plan.cells]
-    assert [result.status for result in results] == ["completed", "completed"]
+    assert [result.status for result in results] == ["completed", "completed"], [
+        result.error for result in results]
     assert [result.threads_used for result in results] == [1, 1]
     assert all(Path(result.run_dir).parent == tmp_path / "runs" for result in results)

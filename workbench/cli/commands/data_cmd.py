@@ -75,7 +75,8 @@ def _as_text(info: DatasetInfo, data: dict[str, Any]) -> str:
     if info.unreadable_count:
         shown = "; ".join(f"{path} ({why})" for path, why in info.unreadable)
         more = info.unreadable_count - len(info.unreadable)
-        lines.append(f"unreadable: {info.unreadable_count} files: {shown}"
+        noun = "file" if info.unreadable_count == 1 else "files"
+        lines.append(f"unreadable: {info.unreadable_count} {noun}: {shown}"
                      + (f"; and {more} more" if more else ""))
     lines += [f"note: {note}" for note in info.notes]
     return "\n".join(lines)

@@ -50,8 +50,10 @@ def load_streamed_folder(index: FolderIndex, size: tuple[int, int], channels: in
     path, _ = decode_once(files_source(paths, shape, decode, fingerprint), cache_dir)
     images = open_images(path, (len(paths), *shape))
     test = index.splits["test"]
-    _, test_array = decode_once(files_source(list(test.paths), shape, decode,
-                                             f"{fingerprint}|test"), cache_dir)
+    test_array = np.zeros((0, *shape), dtype=np.uint8)  # none: prepare says so, by name
+    if len(test):
+        _, test_array = decode_once(files_source(list(test.paths), shape, decode,
+                                                 f"{fingerprint}|test"), cache_dir)
     mean, std = channel_statistics(images[:len(train)])  # training split only, chunk by chunk
     return ImageDataset("image-folder", index.classes, images,
                         torch.tensor(labels, dtype=torch.int64),

@@ -11,11 +11,14 @@ as normalized (5 bytes a pixel). When that exceeds the limit the run streams:
   and normalizes them on read, and indexes like the float tensor the engine expects
   (``index_select``, slicing, ``split``), so every phase runs unchanged;
 - a student fit reads its batches through a torch ``DataLoader`` with worker
-  processes (``streamed_batches.StreamedTrainSet``), in the loop's seeded order.
+  processes (``streamed_batches.StreamedTrainSet``), in the loop's seeded order;
+  ``data.workers: 0`` (the default on a 2-core machine) reads them in the training
+  process instead.
 
-Decoding once rather than per epoch: PNG decoding with Pillow costs far more per
-image than one training step of a small student on 2 cores, so a per-epoch decode
-could not keep up (benchmarks/streaming.py measures both).
+Decoding once rather than per epoch: decoding a 28x28 PNG with Pillow took ~600 us,
+reading its row from the decoded file ~0.4 us (benchmarks/streaming.py), so a
+per-epoch decode of Fashion-MNIST would cost ~30 s of CPU per epoch, far more than
+an epoch of a small student.
 
 The validation rows and the test split stay in memory: they are evaluated whole
 after every epoch, and they are small (``data.val_size``; the test split).

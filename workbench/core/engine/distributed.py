@@ -7,7 +7,8 @@ the r-th contiguous part of it (``Ranks.share``), and DDP sums the parts'
 gradients, each weighted by its share of the batch's rows (a communication hook),
 so the update is the one a single process makes on the whole batch, up to the
 order of float sums. That holds for the last, shorter batch of an epoch as well,
-whose rows may not split evenly.
+whose rows may not split evenly (a rank left with no row trains a borrowed one with
+weight 0: DDP needs every rank in every gradient sum).
 
 What else keeps the ranks in step, and why:
 
@@ -54,17 +55,33 @@ class Share:
     Attributes:
         positions: the positions this rank trains on (a contiguous part of the batch's).
         rows: rows of the whole batch, over every rank.
-        part: where this rank's rows sit in the whole batch.
+        part: where ``positions`` sit in the whole batch.
+        weight: this rank's share of the batch's rows (its gradient's weight in the sum).
     """
 
     positions: torch.Tensor
     rows: int
     part: slice
+    weight: float = 1.0
 
     @property
-    def weight(self) -> float:
-        """This rank's share of the batch's rows (its gradient's weight in the sum)."""
-        return (self.part.stop - self.part.start) / max(self.rows, 1)
+    def owned(self) -> bool:
+        """False for a row borrowed to keep step with the others (it counts for nothing)."""
+        return self.weight > 0
+
+
+def part_of(positions: torch.Tensor, rank: int, world: int) -> Share:
+    """Rank ``rank``'s part of a global batch.
+
+    A batch with fewer rows than ranks (an epoch's last, 1 row over 2 ranks) leaves
+    some rank nothing: that rank trains the batch's first row with weight 0, since every
+    rank must take part in DDP's gradient sum, and an empty batch has no mean loss.
+    """
+    rows = int(positions.shape[0])
+    start, stop = split_bounds(rows, world)[rank]
+    if stop == start:
+        return Share(positions[:1], rows, slice(0, 1), 0.0)
+    return Share(positions[start:stop], rows, slice(start, stop), (stop - start) / rows)
 
 
 def split_bounds(rows: int, parts: int) -> list[tuple[int, int]]:
@@ -133,11 +150,9 @@ class Ranks:
 
     def share(self, positions: torch.Tensor) -> Share:
         """This rank's part of a global batch; sets its gradient weight for the step."""
-        rows = int(positions.shape[0])
         if not self.distributed:
-            return Share(positions, rows, slice(0, rows))
-        start, stop = split_bounds(rows, self.world)[self.rank]
-        share = Share(positions[start:stop], rows, slice(start, stop))
+            return Share(positions, int(positions.shape[0]), slice(0, int(positions.shape[0])))
+        share = part_of(positions, self.rank, self.world)
         self._weight.value = share.weight
         return share
 
@@ -236,7 +251,7 @@ class _RankLoss:
 
     def values(self) -> tuple[float, float, float]:
         weight = self.share.weight
-        local = self.local.values() if weight > 0 else (0.0, 0.0, 0.0)
+        local = self.local.values() if self.share.owned else (0.0, 0.0, 0.0)
         stop = 1.0 if self.control.stop_requested else 0.0
         tensor = torch.tensor([value * weight for value in local] + [stop],
                               dtype=torch.float64, device=self.ranks.device)

@@ -171,7 +171,8 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
             step += 1
             for learner, own_logits, loss in zip(learners, logits, losses):
                 _report_step(hooks, spec, learner, epoch, step, loss)
-                learner.hits.add(own_logits, batch.labels)
+                if share.owned:  # not a row borrowed to keep step with other ranks
+                    learner.hits.add(own_logits, batch.labels)
             hooks.checkpoint()
         taught = _taught_metrics(objective, train_set, Progress(step - 1, total, steps))
         ended = [_epoch_metrics(learner, epoch, steps, val, taught, hooks.ranks)

@@ -18,7 +18,8 @@ from workbench.core.distill.step_loss import cross_entropy_objective
 from workbench.core.engine.loop import PREDICT_BATCH, end_phase, predict
 from workbench.core.engine.teacher_cache import cache_key, teacher_logits
 from workbench.core.engine.shared_work import teacher_figures_key
-from workbench.core.engine.teacher_pass import ShardMeter, pass_plan
+from workbench.core.engine.teacher_pass import PassPlan, ShardMeter, pass_plan, plan_path
+from workbench.core.measure.size import flops_per_sample
 from workbench.core.measure.quantize import INT8_SUFFIX, int8_figures
 
 
@@ -67,6 +68,28 @@ def cache_progress(ctx: RunContext, teachers: int = 1) -> Callable[..., None]:
     return advance
 
 
+def teacher_pass_plan(ctx: RunContext, teacher: nn.Module) -> PassPlan:
+    """How this run's teacher pass runs (``data.teacher_pass``; core.engine.teacher_pass):
+    ``auto`` weighs the pass's FLOPs (training images, once per view, and test images)."""
+    mode = str(ctx.preset.data.get("teacher_pass", "auto"))
+    pass_flop = 0.0
+    if mode == "auto":
+        views = 1 if ctx.views is None else ctx.views.count
+        rows = views * int(ctx.data.inputs.shape[0]) + int(ctx.data.test_inputs.shape[0])
+        pass_flop = rows * _flops_or_zero(teacher, ctx.input_shape)
+    return pass_plan(ctx.device, ctx.hooks.ranks, mode, teacher, pass_flop)
+
+
+def _flops_or_zero(model: nn.Module, input_shape: tuple[int, ...]) -> float:
+    training = model.training
+    try:
+        return float(flops_per_sample(model, input_shape))
+    except Exception:  # noqa: BLE001 - a teacher the counter cannot run: no onnxruntime
+        return 0.0
+    finally:
+        model.train(training)
+
+
 def member_logits(ctx: RunContext, teacher: nn.Module, cache_dir: Any,
                   advance: Callable[..., None], notes: list[str]
                   ) -> tuple[torch.Tensor, torch.Tensor, str, str]:
@@ -74,11 +97,12 @@ def member_logits(ctx: RunContext, teacher: nn.Module, cache_dir: Any,
     fingerprint = ctx.data.dataset.fingerprint
     if ctx.views is not None:
         fingerprint = f"{fingerprint}|{ctx.views.tag()}"
-    key = cache_key(weights_digest(teacher), fingerprint, int(ctx.data.inputs.shape[0]))
+    plan = teacher_pass_plan(ctx, teacher)
+    key = cache_key(weights_digest(teacher), fingerprint, int(ctx.data.inputs.shape[0]),
+                    plan_path(plan))
     train, test, origin = teacher_logits(teacher, ctx.data.inputs, ctx.data.test_inputs, key,
                                          cache_dir, on_batch=advance, on_note=notes.append,
-                                         memory=ctx.logits_cache, views=ctx.views,
-                                         plan=pass_plan(ctx.device, ctx.hooks.ranks))
+                                         memory=ctx.logits_cache, views=ctx.views, plan=plan)
     return train, test, origin, key
 
 

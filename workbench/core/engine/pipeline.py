@@ -40,6 +40,7 @@ from workbench.core.engine.phases import (benchmark, cache_steps, train_baseline
 from workbench.core.engine.teacher_cache import TeacherLogitsCache
 from workbench.core.engine.teacher_memmap import cache_phase
 from workbench.core.engine.shared_work import SharedWork
+from workbench.core.engine.teacher_pass_ort import teacher_pass_problems
 from workbench.core.engine.threads import default_threads
 from workbench.core.engine.teacher_source import (RecordedOutputs, TeacherMember,
                                                   add_onnx_figures, load_recorded, load_team,
@@ -98,6 +99,8 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
     check_data_fits_ranks(preset, data.inputs)  # under DDP: in memory only, for now
     if green_problems(preset):  # e.g. green.qat with a ResNet student: refused before the run
         raise PresetError(preset.source, green_problems(preset))
+    if teacher_pass_problems(preset.data):  # data.teacher_pass: onnxruntime, not installed
+        raise PresetError(preset.source, teacher_pass_problems(preset.data))
     ctx = RunContext(preset, data, device, Hooks(emit, control, current_ranks()), recorder,
                      logits_cache=cache, resume_state=resume_state, shared=shared)
     team = load_team(ctx) if len(preset.teachers) > 1 else None  # teacher: [a, b, ...]

@@ -48,10 +48,16 @@ class TeacherLogitsCache:
                 self._entries.popitem(last=False)
 
 
-def cache_key(weights_digest: str, dataset_fingerprint: str, train_count: int) -> str:
-    # v2: logits of the channels_last pass (core.engine.teacher_pass), whose last bits differ
-    # from v1's NCHW ones; a new key keeps a run from mixing files of the two paths.
-    text = f"v2|{weights_digest}|{dataset_fingerprint}|{train_count}"
+# Which pass computed the logits (teacher_pass.plan_path): their last bits differ, so each
+# has keys of its own and a run never mixes files of two. v1: the model's own NCHW forward
+# (``data.teacher_pass: exact``); v2: the torch pass, batch norms folded, channels_last;
+# v3-ort: onnxruntime (core.engine.teacher_pass_ort).
+PATH_TAGS = {"exact": "v1", "torch": "v2", "onnxruntime": "v3-ort"}
+
+
+def cache_key(weights_digest: str, dataset_fingerprint: str, train_count: int,
+              path: str = "torch") -> str:
+    text = f"{PATH_TAGS[path]}|{weights_digest}|{dataset_fingerprint}|{train_count}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

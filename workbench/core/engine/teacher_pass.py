@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 
 import torch
 from torch import nn
@@ -36,6 +37,7 @@ from torch.fx.experimental.optimization import fuse
 
 from workbench.core.engine.distributed import SINGLE_PROCESS, Ranks
 from workbench.core.engine.loop import PREDICT_BATCH, predict
+from workbench.core.engine.teacher_pass_ort import onnx_bytes, ort_runner, worth_onnxruntime
 from workbench.core.engine.threads import free_cores
 from workbench.core.measure.machine import torch_threads
 from workbench.core.stream.events import PhaseProgress
@@ -53,14 +55,37 @@ class PassPlan:
     shard_rows: int = SHARD_ROWS
     channels_last: bool = True
     autocast: torch.dtype | None = None  # CUDA only; None keeps float32
+    backend: str = "torch"  # "torch" | "onnxruntime" (core.engine.teacher_pass_ort)
     ranks: Ranks = SINGLE_PROCESS  # under DDP each rank predicts its part of the rows
 
 
-def pass_plan(device: torch.device, ranks: Ranks = SINGLE_PROCESS) -> PassPlan:
+def pass_plan(device: torch.device, ranks: Ranks = SINGLE_PROCESS, mode: str = "torch",
+              model: nn.Module | None = None, pass_flop: float = 0.0) -> PassPlan:
     """The run's plan: every core free when the pass starts (a cache hit counts none).
     Over several ranks each shard is a rank's part of one ``SHARD_ROWS`` shard, so the
-    progress still counts the shards of one process."""
-    return PassPlan(device, shard_rows=-(-SHARD_ROWS // ranks.world), ranks=ranks)
+    progress still counts the shards of one process.
+
+    ``mode`` is ``data.teacher_pass``: ``exact`` runs the teacher's own forward, in NCHW,
+    on the run's thread count, in ``loop.predict``'s batches (logits bit-identical to
+    it); ``onnxruntime`` runs it there; ``auto`` takes onnxruntime where it pays for
+    ``model`` and a pass of ``pass_flop`` FLOPs, else the torch pass (``torch``)."""
+    shard_rows = -(-SHARD_ROWS // ranks.world)
+    if mode == "exact":
+        return PassPlan(device, threads=torch.get_num_threads(), shard_rows=shard_rows,
+                        channels_last=False, ranks=ranks)
+    onnx = mode == "onnxruntime" or (mode == "auto" and model is not None
+                                     and worth_onnxruntime(model, device, pass_flop))
+    if onnx:
+        return PassPlan(device, shard_rows=shard_rows, channels_last=False, ranks=ranks,
+                        backend="onnxruntime")
+    return PassPlan(device, shard_rows=shard_rows, ranks=ranks)
+
+
+def plan_path(plan: PassPlan) -> str:
+    """Which logits a plan computes, for the cache key: exact | torch | onnxruntime."""
+    if plan.backend == "onnxruntime":
+        return "onnxruntime"
+    return "torch" if plan.channels_last else "exact"
 
 
 def shard_bounds(rows: int, shard_rows: int) -> list[tuple[int, int]]:
@@ -104,10 +129,26 @@ def pass_predictor(model: nn.Module, plan: PassPlan | None) -> Predictor:
         return lambda inputs, on_batch=None: predict(model, inputs, on_batch=on_batch)
     runner = inference_copy(model, plan)
     plan = replace(plan, channels_last=uses_channels_last(model, plan))
+    sessions: dict[object, Any] = {}
+
+    def forward_for(inputs: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The onnxruntime session for the pass's thread count (set by pass_threads); the
+        torch module when the plan says torch or the model does not export (which a given
+        model always does or never does, so its cache key still names one kind of bits)."""
+        if plan.backend != "onnxruntime":
+            return runner
+        if "graph" not in sessions:
+            sessions["graph"] = onnx_bytes(model, tuple(inputs.shape[1:]))
+        if sessions["graph"] is None:
+            return runner
+        threads = torch.get_num_threads()
+        if threads not in sessions:
+            sessions[threads] = ort_runner(sessions["graph"], threads)
+        return sessions[threads]
 
     def run(inputs: torch.Tensor, on_batch: Callable[..., None] | None = None) -> torch.Tensor:
         outputs = []
-        for logits in _shards(runner, inputs, plan):
+        for logits in _shards(forward_for(inputs), inputs, plan):
             outputs.append(logits)
             if on_batch is not None:
                 on_batch(int(logits.shape[0]))
@@ -126,7 +167,7 @@ def pass_threads(plan: PassPlan | None) -> Iterator[None]:
         yield
 
 
-def _shards(runner: nn.Module, inputs: torch.Tensor, plan: PassPlan) -> Iterator[torch.Tensor]:
+def _shards(runner: Callable[[torch.Tensor], torch.Tensor], inputs: torch.Tensor, plan: PassPlan) -> Iterator[torch.Tensor]:
     with torch.inference_mode():
         for start, stop in shard_bounds(int(inputs.shape[0]), plan.shard_rows):
             chunk = inputs[start:stop].to(plan.device, non_blocking=True)
@@ -135,7 +176,7 @@ def _shards(runner: nn.Module, inputs: torch.Tensor, plan: PassPlan) -> Iterator
             yield _forward(runner, chunk, plan)
 
 
-def _forward(runner: nn.Module, chunk: torch.Tensor, plan: PassPlan) -> torch.Tensor:
+def _forward(runner: Callable[[torch.Tensor], torch.Tensor], chunk: torch.Tensor, plan: PassPlan) -> torch.Tensor:
     if plan.autocast is not None and plan.device.type == "cuda":
         with torch.autocast("cuda", dtype=plan.autocast):
             return runner(chunk).float()

@@ -19,6 +19,7 @@ from workbench.core.engine.pipeline import run_experiment
 from workbench.core.errors import RunStopped, WorkbenchError
 from workbench.core.lineage.probe import LineageError
 from workbench.core.lineage.subjects import Subject
+from workbench.core.measure.teacher_probe import teacher_module
 from workbench.core.models import build_model
 from workbench.core.models.weights import load_weights, weights_digest
 from workbench.core.presets.experiment import ExperimentPreset
@@ -140,8 +141,10 @@ def preset_teacher(preset: ExperimentPreset, input_shape: tuple[int, ...],
     check_trainable(preset)
     teacher = preset.teacher
     assert teacher.weights is not None
-    if teacher.architecture == "torchscript":
-        return torch.jit.load(str(teacher.weights), map_location="cpu").eval()
+    if teacher.black_box:  # a TorchScript or ONNX file (recorded outputs were refused above)
+        module = teacher_module(teacher, input_shape, num_classes)
+        assert module is not None
+        return module.eval()
     model = build_model(teacher.architecture, teacher.args, input_shape, num_classes)
     load_weights(model, teacher.weights, field="teacher.weights")
     return model.eval()

@@ -96,6 +96,8 @@ def _write_onnx(model: nn.Module, path: Path, input_shape: tuple[int, ...]) -> N
             torch.onnx.export(model, (sample_input(input_shape),), str(path),
                               input_names=["input"], output_names=["logits"],
                               dynamic_shapes=({0: batch},), dynamo=True,
+                              # one file: weights beside it would be named after the temp file
+                              external_data=False,
                               verbose=False)  # its progress lines would break --json
     except OSError:
         raise  # the file, not the model: export_model names the path

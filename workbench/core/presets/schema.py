@@ -64,6 +64,13 @@ DATA_FIELDS = (
           nullable=True, minimum=1),
     Param("seed", "int", 0, "seed of procedural datasets and of the test split drawn from "
           "your own data", minimum=0),
+    Param("teacher_pass", "str", "auto", "how the teacher's one pass over the data runs, on "
+          "every free core: torch (batch norms folded, channels_last), onnxruntime (the "
+          "[onnxruntime] extra; ~1.7x faster on an AVX2 CPU), auto (onnxruntime where it is "
+          "installed and the pass is large, else torch) — their logits agree with the "
+          "model's own forward to ~1e-6 of their scale — or exact (the model's own forward: "
+          "bit-identical logits, ~2x slower than torch)",
+          choices=("auto", "torch", "onnxruntime", "exact")),
 ) + STREAMING_FIELDS
 
 RECIPE_FIELDS = (

@@ -341,7 +341,7 @@ class ExperimentPanel(QWidget):
                 if key in shared}
         self._base["data"] = {**kept, **section}
         self.data_form.set_values({**{param.name: param.default for param in self._data_params},
-                                   **section})  # the same dataset: nothing old is kept
+                                   **kept, **section})  # its own keys: nothing old is kept
         dataset = str(section.get("dataset", ""))
         if self.dataset.findText(dataset) < 0:
             self.dataset.addItem(dataset)
@@ -359,11 +359,13 @@ class ExperimentPanel(QWidget):
         from their declarations, showing the loaded values when the dataset is the loaded one."""
         name = self.dataset.currentText()
         own = DATASETS.get(name).params if name in DATASETS else ()
-        self._data_params = (declared(DATA_FIELDS, "root"), *own)
+        # val_size too: a folder of 1,000 images cannot keep a preset's 5,000 (issue 15)
+        self._data_params = (declared(DATA_FIELDS, "root"), *own,
+                             declared(DATA_FIELDS, "val_size"))
         self.data_form.rebuild(self._data_params)
         data = self._base.get("data") or {}
-        if data.get("dataset") == name:
-            self.data_form.set_values(data)
+        self.data_form.set_values(data if data.get("dataset") == name else
+                                  {key: data[key] for key in ("val_size",) if key in data})
         self._emit_changed()
 
     def _rebuild_method_form(self) -> None:
