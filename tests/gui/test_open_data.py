@@ -292,3 +292,67 @@ def test_the_validation_split_can_be_sized_for_a_small_folder(loaded, qtbot, tmp
     assert control.value() == 200  # the tiny preset's, kept
     control.setValue(3)
     assert window.experiment.settings()["data"]["val_size"] == 3
+
+
+MLP_PRESET = """\
+schema: 1
+kind: experiment
+name: own-data
+teacher: {architecture: mlp, args: {hidden: [32]}}
+student: {architecture: mlp, args: {hidden: [8]}}
+data: {dataset: synthetic, val_size: 3, seed: 0}
+distill: {method: offline, alpha: 0.5, temperature: 4.0}
+train: {epochs: 3, batch_size: 8, lr: 0.01, schedule: constant, seed: 0, threads: 1}
+teacher_train: {epochs: 3, batch_size: 8, lr: 0.01, schedule: constant}
+compare: {latency_repeats: 3, warmup: 1, throughput_batch: 8, threads: 1}
+"""
+
+
+def _write_npz(path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    labels = np.array([0, 1, 2] * 8)
+    images = (rng.integers(0, 40, (24, 1, 6, 6)) + 80 * labels[:, None, None, None])
+    np.savez(path, x_train=images.astype(np.uint8), y_train=labels,
+             x_test=images[:9].astype(np.uint8), y_test=labels[:9],
+             classes=np.array(["cat", "dog", "hamster"]))
+    return path
+
+
+def _write_csv(path: Path) -> Path:
+    rows = ["petal,sepal,label"]
+    rows += [f"{(i % 2) * 5 + i / 100:.2f},{(i % 2) * -3 + 1:.1f},"
+             f"{'setosa' if i % 2 else 'virginica'}" for i in range(40)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["folder", "npz", "csv"])
+def test_each_kind_of_own_data_goes_through_run_compare_and_export_in_the_window(
+        window, qtbot, tmp_path, kind):
+    """Issue 15's 'done when', in the window: open the data, run teacher -> student, the
+    comparison names its classes, and File > Export writes a student that predicts alike."""
+    from workbench.core.models.saved import load_model_file
+    from workbench.gui.menus import export_student
+
+    preset = tmp_path / "own.yaml"
+    preset.write_text(MLP_PRESET)
+    assert window.load_preset(str(preset))
+    source, classes = {
+        "folder": (lambda: write_folder(tmp_path / "clothes", broken=False),
+                   "boot, coat, shirt"),
+        "npz": (lambda: _write_npz(tmp_path / "pets.npz"), "cat, dog, hamster"),
+        "csv": (lambda: _write_csv(tmp_path / "iris.csv"), "setosa, virginica"),
+    }[kind]
+    open_folder(window, qtbot, source())
+    with qtbot.waitSignal(window.run_finished, timeout=120_000) as finished:
+        assert window.start_run()
+    assert finished.args[0] == "completed"
+    assert classes in window.compare.title.text()
+    target = export_student(window, tmp_path / "student.pt", "torchscript")
+    assert target is not None and target.is_file()
+    exported = load_model_file(target)
+    shape = window.experiment.data_shape()[0]
+    assert tuple(exported.input_shape) == tuple(shape)
+    with torch.inference_mode():
+        logits = exported.model(torch.zeros(2, *shape))
+    assert logits.shape == (2, len(classes.split(", ")))

@@ -13,3 +13,14 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number >= 1")
     return value
+
+
+def shape(text: str) -> tuple[int, ...]:
+    """One sample's shape, ``1,28,28`` or ``1x28x28`` (C,H,W; or F for feature vectors)."""
+    try:
+        parts = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
+    except ValueError:
+        parts = ()
+    if not parts or min(parts) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1,28,28 or 20")
+    return parts

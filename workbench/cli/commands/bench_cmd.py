@@ -14,7 +14,7 @@ from workbench.core.measure.targets import resolve_target
 from workbench.core.measure.machine import describe_machine
 from workbench.core.paths import default_runs_dir
 from workbench.core.measure.tables import to_text
-from workbench.cli.argtypes import positive_int
+from workbench.cli.argtypes import positive_int, shape as shape_arg
 
 COLUMNS = ("model", "source", "params", "size_bytes", "file_bytes", "flops", "latency_ms",
            "latency_p95_ms", "latency_p99_ms", "throughput", "peak_memory_bytes")
@@ -27,7 +27,7 @@ def register(commands: Any) -> None:
         "(p50/p95/p99 after warm-up, fixed threads) and throughput of each TARGET.")
     parser.add_argument("targets", nargs="+", metavar="TARGET", help="model preset name or "
                         ".yaml, run id/prefix/folder, or a TorchScript or checkpoint file")
-    parser.add_argument("--input-shape", type=_shape, default=None, metavar="C,H,W",
+    parser.add_argument("--input-shape", type=shape_arg, default=None, metavar="C,H,W",
                         help="one sample's shape for presets and files that do not record "
                         "it (default 1,28,28)")
     parser.add_argument("--classes", type=positive_int, default=None, metavar="N",
@@ -49,17 +49,6 @@ def register(commands: Any) -> None:
     parser.add_argument("--runs-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.set_defaults(handler=bench_command)
-
-
-def _shape(text: str) -> tuple[int, ...]:
-    try:
-        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
-    except ValueError:
-        shape = ()
-    if not shape or min(shape) < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1,28,28")
-    return shape
-
 
 
 def _seconds(text: str) -> float:

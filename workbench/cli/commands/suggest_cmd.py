@@ -18,7 +18,7 @@ from workbench.core.measure.teacher_probe import TeacherProbe, probe_teacher, sh
 from workbench.core.models.suggest import TARGETS, suggest_students
 from workbench.core.presets import ExperimentPreset, load_any
 from workbench.core.presets.model import ModelPreset, file_kind
-from workbench.cli.argtypes import positive_int
+from workbench.cli.argtypes import positive_int, shape as shape_arg
 
 
 def register(actions: Any) -> None:
@@ -32,23 +32,13 @@ def register(actions: Any) -> None:
     parser.add_argument("reference", metavar="REFERENCE")
     parser.add_argument("--dataset", metavar="NAME", help="registered dataset to size for")
     parser.add_argument("--root", type=Path, metavar="PATH", help="data.root of --dataset")
-    parser.add_argument("--input-shape", type=_shape, metavar="C,H,W", help="one sample's "
+    parser.add_argument("--input-shape", type=shape_arg, metavar="C,H,W", help="one sample's "
                         "shape (C,H,W for images, F for feature vectors)")
     parser.add_argument("--classes", type=positive_int, metavar="N")
     parser.add_argument("--params", type=positive_int, metavar="N", help="the teacher's "
                         "parameter count, when it cannot be read (recorded outputs)")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.set_defaults(handler=suggest_command)
-
-
-def _shape(text: str) -> tuple[int, ...]:
-    try:
-        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
-    except ValueError:
-        shape = ()
-    if not shape or min(shape) < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1,28,28 or 20")
-    return shape
 
 
 def suggest_command(args: argparse.Namespace) -> int:

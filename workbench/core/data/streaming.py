@@ -15,10 +15,10 @@ as normalized (5 bytes a pixel). When that exceeds the limit the run streams:
   ``data.workers: 0`` (the default on a 2-core machine) reads them in the training
   process instead.
 
-Decoding once rather than per epoch: decoding a 28x28 PNG with Pillow took ~600 us,
-reading its row from the decoded file ~0.4 us (benchmarks/streaming.py), so a
-per-epoch decode of Fashion-MNIST would cost ~30 s of CPU per epoch, far more than
-an epoch of a small student.
+Decoding once rather than per epoch: decoding a 28x28 PNG with Pillow took 230-900 us
+(by machine load), reading its row from the decoded file 0.3-0.5 us
+(benchmarks/streaming.py), so a per-epoch decode of Fashion-MNIST would cost 13-50 s
+of CPU per epoch, 10-40x an epoch of a small student.
 
 The validation rows and the test split stay in memory: they are evaluated whole
 after every epoch, and they are small (``data.val_size``; the test split).

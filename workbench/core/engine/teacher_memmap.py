@@ -42,9 +42,11 @@ from workbench.core.data.streaming import StreamedImages
 from workbench.core.distill.defenses import DROPPED
 from workbench.core.engine.context import RunContext
 from workbench.core.engine.loop import end_phase
-from workbench.core.engine.phases import cache_progress, cache_steps, cache_teacher
+from workbench.core.engine.phases import (cache_progress, cache_steps, cache_teacher,
+                                          teacher_pass_plan)
 from workbench.core.engine.teacher_cache import cache_key
-from workbench.core.engine.teacher_pass import SHARD_ROWS, pass_plan, pass_predictor, pass_threads
+from workbench.core.engine.teacher_pass import (SHARD_ROWS, pass_predictor, pass_threads,
+                                                plan_path)
 from workbench.core.models.weights import weights_digest
 from workbench.core.paths import user_cache_dir
 from workbench.core.stream.events import PhaseStarted
@@ -144,14 +146,15 @@ def cache_streamed(ctx: RunContext, teacher: nn.Module, cache_dir: Path | None =
     data, notes = ctx.preset.data, []
     fmt = OutputFormat(data.get("cache_dtype", "float16"), int(data.get("cache_top_k", 0)))
     rows, classes = int(ctx.data.inputs.shape[0]), ctx.data.dataset.num_classes
-    key = cache_key(weights_digest(teacher), ctx.data.dataset.fingerprint, rows)
+    plan = teacher_pass_plan(ctx, teacher)  # data.teacher_pass: which pass, which key
+    key = cache_key(weights_digest(teacher), ctx.data.dataset.fingerprint, rows,
+                    plan_path(plan))
     stores = output_stores(key, rows, classes, fmt, cache_dir, notes.append)
     test_store = output_stores(f"{key}-test", int(ctx.data.test_inputs.shape[0]), classes,
                                OutputFormat("float32"), cache_dir, notes.append)
     todo = sum(len(store.missing()) for store in stores + test_store)
     origin = ("disk" if todo == 0 else "resumed" if any(store.done for store in stores)
               else "computed")
-    plan = pass_plan(ctx.device)
     predictor = pass_predictor(teacher, plan)
     advance = cache_progress(ctx)
     with pass_threads(plan):

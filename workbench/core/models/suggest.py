@@ -82,7 +82,7 @@ def suggest_students(teacher_params: int, input_shape: tuple[int, ...], num_clas
         for architecture, family in families(shape).items():
             if family is _mlp and _count("mlp", _mlp(WIDE_LAYER, shape), shape,
                                          num_classes) < budget:
-                pass
+                family = _deep_mlp
             width = _nearest_width(architecture, family, shape, num_classes, budget)
             args = family(width, shape)
             params = _count(architecture, args, shape, num_classes)
