@@ -30,3 +30,19 @@ def test_input_shape_and_classes_are_checked_against_the_weights():
 
 def test_an_untrained_teacher_fits_any_dataset():
     assert teacher_fit_problem(load_model_preset("synthetic-cnn"), "fashion-mnist") is None
+
+
+def test_weights_whose_own_meta_names_another_dataset_are_refused_without_trained_on():
+    """An inline teacher pointing at a run's checkpoint has no trained_on; the checkpoint's
+    meta still says what it learned (the window used to accept it on the synthetic shapes)."""
+    from workbench.core.presets.model import validate_model
+
+    bundled = load_model_preset("fashion-cnn-teacher")
+    inline = validate_model({"architecture": bundled.architecture,
+                             "args": bundled.args.to_dict(), "weights": str(bundled.weights)},
+                            "teacher", bundled.weights.parent, "teacher (inline)", [],
+                            standalone=False)
+    assert inline.trained_on is None
+    problem = teacher_fit_problem(inline, "synthetic")
+    assert problem is not None and "was trained on fashion-mnist, not synthetic" in problem
+    assert teacher_fit_problem(inline, "fashion-mnist") is None

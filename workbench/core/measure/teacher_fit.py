@@ -41,9 +41,18 @@ def teacher_fit_problem(teacher: ModelPreset, dataset: str,
                               train_rows) or _trained_problem(name, probe.trained_on, dataset)
     if teacher.weights is None:
         return None
-    trained = (teacher.trained_on or {}).get("dataset")
+    trained = (teacher.trained_on or {}).get("dataset") or _checkpoint_dataset(teacher)
     return (_shape_problem(teacher, label, shape, num_classes)
             or _trained_problem(teacher.name, str(trained) if trained else None, dataset))
+
+
+def _checkpoint_dataset(teacher: ModelPreset) -> str | None:
+    """The dataset the weights' own meta names (a preset without ``trained_on``: an inline
+    teacher pointing at a run's checkpoint), or None."""
+    try:
+        return probe_teacher(teacher).trained_on
+    except WorkbenchError:
+        return None
 
 
 def check_teachers_fit(preset: ExperimentPreset, dataset: str, input_shape: tuple[int, ...],
@@ -79,8 +88,8 @@ def _trained_problem(name: str, trained: str | None, dataset: str) -> str | None
     if not trained or trained == dataset:
         return None
     return (f"{name} was trained on {trained}, not {dataset}: its classes mean "
-            f"{trained}'s classes (trained_on in its preset). Pick a teacher without "
-            f"weights (the run trains it on {dataset}) or another dataset.")
+            f"{trained}'s classes (trained_on in its preset, or its weights' meta). Pick a "
+            f"teacher without weights (the run trains it on {dataset}) or another dataset.")
 
 
 def _probe_problem(name: str, probe: TeacherProbe, label: str, shape: tuple[int, ...],
