@@ -124,7 +124,7 @@ def test_wheel_needs_qt_only_for_the_gui_extra(installed: InstalledWheel) -> Non
     requires = metadata.get_all("Requires-Dist")
     core = [line for line in requires if "extra ==" not in line]
     assert {line.split(";")[0].split(">")[0].split("<")[0].strip().lower() for line in core} == {
-        "torch", "numpy", "pyyaml", "psutil", "platformdirs"}
+        "torch", "numpy", "pyyaml", "psutil", "platformdirs", "pillow"}
     qt = [line for line in requires if line.lower().startswith(("pyside6", "pyqtgraph"))]
     assert qt and all('extra == "gui"' in line for line in qt)
 
