@@ -67,6 +67,8 @@ def run_as_rank(env: RankEnv, preset: ExperimentPreset, timeout_s: float,
 
     torchrun stops the survivors of a failed rank with SIGTERM: taken as a Ctrl+C (stop
     after this step, or fail at the next collective), so rank 0 still records the run.
+    Once the run is over, a late SIGTERM is ignored: the rank is leaving anyway, and its
+    own exit code (1 after a lost peer) says more than "ended by signal 15".
     """
     try:
         start_ranks(env, str(preset.train.device), timeout_s)
@@ -78,7 +80,8 @@ def run_as_rank(env: RankEnv, preset: ExperimentPreset, timeout_s: float,
     try:
         return first_rank() if env.rank == 0 else _other_rank(env, preset, errors)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN if previous is signal.SIG_DFL
+                      else previous)
         stop_ranks()
 
 

@@ -62,3 +62,25 @@ def test_a_teacher_with_weights_is_not_trained_so_its_batch_size_does_not_matter
     preset = load_experiment("synthetic-quick", ["teacher=fashion-cnn-teacher",
                                                  "teacher_train.batch_size=63"])
     assert distributed_run.distributed_problems(preset, 2) == []
+
+
+@pytest.mark.parametrize("world", [2, 1])
+def test_a_peer_lost_outside_the_loops_collectives_is_still_one_message(
+        monkeypatch: pytest.MonkeyPatch, world: int) -> None:
+    """torch makes collectives of its own (DDP's forward syncs bucket order once): a peer
+    lost there fails the run with the same message; one process keeps torch's words."""
+    from workbench.core.engine import pipeline
+
+    def lost(*_: object, **__: object) -> None:
+        raise RuntimeError("[../third_party/gloo/gloo/transport/tcp/pair.cc:598] "
+                           "Connection closed by peer [127.0.0.1]:29500")
+
+    monkeypatch.setattr(pipeline, "current_ranks", lambda: Ranks(0, world))
+    monkeypatch.setattr(pipeline, "_run_phases", lost)
+    with pytest.raises(RunFailed) as caught:
+        pipeline.run_experiment(load_experiment("synthetic-quick"))
+    if world == 2:
+        assert str(caught.value).startswith("rank 0 of 2: another process of the run failed "
+                                            "(torch: Connection closed by peer")
+    else:
+        assert str(caught.value).startswith("RuntimeError: [../third_party/gloo")

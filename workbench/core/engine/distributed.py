@@ -210,11 +210,15 @@ class Ranks:
 
     @contextmanager
     def talking(self) -> Iterator[None]:
-        """A failed collective becomes one message for people: another rank died or hung."""
+        """A failed collective becomes one message for people: another rank died or hung.
+
+        Also wraps a whole run, for collectives torch makes by itself (DDP's forward
+        syncs its bucket order once, after the first backward). One process: no change.
+        """
         try:
             yield
         except RuntimeError as error:  # DistBackendError and gloo/NCCL errors are these
-            if not _lost_peer(error):
+            if not (self.distributed and _lost_peer(error)):
                 raise  # this rank's own failure (out of memory...): its own message
             raise RunFailed(self.lost_message(error)) from error
 

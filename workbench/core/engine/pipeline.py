@@ -121,7 +121,7 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
                     time.time()))
     timings: dict[str, float] = {}
     try:
-        with torch_threads(threads):
+        with torch_threads(threads), ctx.hooks.ranks.talking():
             figures = _run_phases(ctx, method, teacher, recorded, timings, cache_dir, meter,
                                   team)
     except RunStopped:
