@@ -46,6 +46,10 @@ STRATEGIES: dict[str, tuple[str, list[str], bool]] = {
     "teachers": ("two teachers (+ fashion-mlp-100 trained in the run), confidence fusion",
                  ["teacher=[fashion-cnn-teacher, fashion-mlp-100]",
                   "distill.fusion=confidence"], False),
+    "teachers-bundled": ("two bundled teachers (+ fashion-cnn-small-teacher, 91.4 %), "
+                         "confidence fusion",
+                         ["teacher=[fashion-cnn-teacher, fashion-cnn-small-teacher]",
+                          "distill.fusion=confidence"], False),
     # a views run's plain baseline sees the same augmented views: that is its fair match
     "views": ("KD + consistent views (4 per image)", ["distill.views=4"], True),
 }

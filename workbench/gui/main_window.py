@@ -42,7 +42,7 @@ from workbench.gui.release import release_freed_memory
 from workbench.gui.sweep_actions import SweepActions
 from workbench.gui.worker import RunWorker
 
-DEFAULT_PRESET, FALLBACK_PRESET = "fashion-kd", "synthetic-quick"
+DEFAULT_PRESET, FALLBACK_PRESET = "fashion-kd-wide", "synthetic-quick"
 TABS = ("Train", "Compare", "Green", "Runs", "Lineage")
 
 
@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
         self.status_label.setToolTip(str(source))
 
     def load_startup_preset(self) -> None:
-        """The last preset used, else fashion-kd, else synthetic-quick (no dialogs)."""
+        """The last preset used, else fashion-kd-wide, else synthetic-quick (no dialogs)."""
         last = settings.value("presets/last", "")
         for reference in (last, DEFAULT_PRESET, FALLBACK_PRESET):
             if reference and self.load_preset(str(reference), interactive=False):

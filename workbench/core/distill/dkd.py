@@ -93,13 +93,14 @@ def dkd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, labels:
     return alpha * hard + ramp * temperature ** 2 * soft, hard, soft
 
 
-def teacher_parts(teacher_logits: torch.Tensor, targets: torch.Tensor,
-                  temperature: float) -> torch.Tensor:
-    """All a DKD step needs of the teacher at T, packed one row per image.
+def teacher_parts(teacher_logits: torch.Tensor, targets: torch.Tensor, temperature: float,
+                  tckd_weight: float, nckd_weight: float) -> torch.Tensor:
+    """All a DKD step needs of the teacher at T and the two weights, one row per image.
 
-    Columns: p̂^T (C, 0 at the target) | p^T_c | 1 - p^T_c | sum b log b over [p^T_c,
-    1 - p^T_c] | sum p̂^T log p̂^T. Made once per fit at a fixed T, per batch when T
-    moves. Worked out in log space, so a teacher sure of one class (a top-1 answer:
+    Columns (w_t, w_n the TCKD and NCKD weights, b = [p^T_c, 1 - p^T_c]):
+    q = w_n p̂^T + w_t p^T_c onehot(c) (C columns) | w_n + w_t p^T_c | w_n - w_t (1 - p^T_c)
+    | w_t sum b log b + w_n sum p̂^T log p̂^T. Made once per fit at a fixed T, per batch
+    when T moves. Worked out in log space, so a teacher sure of one class (a top-1 answer:
     the others far below) still gets its p̂ over the rest, as ``decoupled_kl`` does.
     """
     column = targets.unsqueeze(1)
@@ -109,12 +110,16 @@ def teacher_parts(teacher_logits: torch.Tensor, targets: torch.Tensor,
     log_rest = (log_probs - log_hat).amin(1, keepdim=True)  # the same for every k != c
     hat = log_hat.exp()
     binary = torch.cat([log_probs.gather(1, column), log_rest], dim=1).exp_()
-    return torch.cat([hat, binary, torch.special.xlogy(binary, binary).sum(1, keepdim=True),
-                      torch.special.xlogy(hat, hat).sum(1, keepdim=True)], dim=1)
+    target, rest = binary.split(1, dim=1)
+    constant = (torch.special.xlogy(binary, binary).sum(1, keepdim=True) * tckd_weight
+                + torch.special.xlogy(hat, hat).sum(1, keepdim=True) * nckd_weight)
+    weighted = (hat * nckd_weight).scatter_(1, column, target * tckd_weight)  # hat is 0 at c
+    return torch.cat([weighted, nckd_weight + tckd_weight * target,
+                      nckd_weight - tckd_weight * rest, constant], dim=1)
 
 
-def dkd_extras(teacher_logits: torch.Tensor, labels: torch.Tensor,
-               temperature: float) -> dict[str, torch.Tensor]:
+def dkd_extras(teacher_logits: torch.Tensor, labels: torch.Tensor, temperature: float,
+               tckd_weight: float, nckd_weight: float) -> dict[str, torch.Tensor]:
     """Per-row extras of a fixed-T DKD fit: the teacher's packed parts and target classes.
 
     ``labels`` has one row per image; ``teacher_logits`` may hold several views of each
@@ -122,7 +127,8 @@ def dkd_extras(teacher_logits: torch.Tensor, labels: torch.Tensor,
     """
     repeats = teacher_logits.shape[0] // max(1, labels.shape[0])
     targets = dkd_targets(labels.to(teacher_logits.device).repeat(repeats), teacher_logits)
-    return {DKD_TEACHER: teacher_parts(teacher_logits, targets, temperature),
+    return {DKD_TEACHER: teacher_parts(teacher_logits, targets, temperature, tckd_weight,
+                                       nckd_weight),
             DKD_TARGETS: targets}
 
 
@@ -131,40 +137,38 @@ def dkd_step(logits: torch.Tensor, labels: torch.Tensor, teacher_logits: torch.T
              ramp: float = 1.0, fully_labeled: bool = False) -> StepLoss:
     """One DKD step with its gradient on the logits in closed form (values as ``dkd_loss``)."""
     targets = labels if fully_labeled else dkd_targets(labels, teacher_logits)
-    parts = teacher_parts(teacher_logits, targets, temperature)
+    parts = teacher_parts(teacher_logits, targets, temperature, tckd_weight, nckd_weight)
     return dkd_step_from_parts(logits, labels, targets, parts, alpha, temperature,
-                               tckd_weight, nckd_weight, ramp, fully_labeled)
+                               tckd_weight, ramp, fully_labeled)
 
 
 def dkd_step_from_parts(logits: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor,
                         parts: torch.Tensor, alpha: float, temperature: float,
-                        tckd_weight: float, nckd_weight: float, ramp: float = 1.0,
+                        tckd_weight: float, ramp: float = 1.0,
                         fully_labeled: bool = False) -> StepLoss:
     """``dkd_step`` with the teacher's side given as ``teacher_parts`` (see the module doc).
 
     With log p = log_softmax(z) and r = 1 - p_c summed over the other classes (no
-    cancellation): TCKD = sum b^T log b^T - p^T_c log p_c - (1 - p^T_c) log r and, as p̂^T
-    sums to 1 and is 0 at c, NCKD = sum p̂^T log p̂^T - p̂^T . log p + log r. About thirty
-    small kernels in all: a KD step takes about a dozen.
+    cancellation), the weighted soft loss of a row is, in the parts' columns,
+
+        w_t TCKD + w_n NCKD = constant - q . log p + (w_n - w_t (1 - p^T_c)) log r
+
+    and its gradient on z is p_k (w_n + w_t p^T_c - w_t p_c) / r (0 at c) - q + w_t p_c
+    onehot(c). About twenty small kernels in all; a KD step takes about a dozen.
     """
     rows, classes = logits.shape
     with torch.no_grad():
         scores = logits.detach()
-        hat_teacher, teacher_target, teacher_rest, binary_term, hat_term = parts.split(
-            [classes, 1, 1, 1, 1], dim=1)
+        weighted, base, rest_weight, constant = parts.split([classes, 1, 1, 1], dim=1)
         column = targets.unsqueeze(1)
         log_probs = torch.log_softmax(scores * (1.0 / temperature), dim=1)
-        others = log_probs.exp().scatter_(1, column, 0.0)  # p_k, 0 at c
-        rest = others.sum(1, keepdim=True).clamp_(min=TINY)  # 1 - p_c, summed: no cancellation
-        log_rest, log_target = rest.log(), log_probs.gather(1, column)
-        tckd = binary_term.addcmul(teacher_target, log_target, value=-1.0).addcmul_(
-            teacher_rest, log_rest, value=-1.0)
-        nckd = hat_term.add(log_rest).sub_((hat_teacher * log_probs).sum(1, keepdim=True))
-        soft_sum = tckd.mul_(tckd_weight).add_(nckd, alpha=nckd_weight).sum()
-        shift = log_target.exp_().sub_(teacher_target).mul_(tckd_weight)  # w_t (p_c - p^T_c)
-        grad = others.mul_((nckd_weight - shift).div_(rest))  # p̂_k (w_n - shift)
-        grad.sub_(hat_teacher, alpha=nckd_weight).scatter_add_(1, column, shift)
-        grad.mul_(ramp * temperature / rows)
+        others = log_probs.exp()
+        target = others.gather(1, column)  # p_c
+        rest = others.scatter_(1, column, 0.0).sum(1, keepdim=True).clamp_(min=TINY)  # 1 - p_c
+        soft_sum = torch.addcmul(constant, rest_weight, rest.log()).sum().sub_(
+            (weighted * log_probs).sum())
+        grad = others.mul_(base.sub(target, alpha=tckd_weight).div_(rest)).sub_(weighted)
+        grad.scatter_add_(1, column, target.mul_(tckd_weight)).mul_(ramp * temperature / rows)
         hard = hard_loss_adding_grad(scores, labels, fully_labeled, grad, alpha)
     return DistillLoss(hard, soft_sum, rows, logits, grad, alpha, ramp * temperature ** 2)
 
@@ -195,10 +199,11 @@ class DKDObjective:
             with torch.no_grad():
                 teacher = batch.extras[TEACHER_LOGITS]
                 targets = labels if batch.fully_labeled else dkd_targets(labels, teacher)
-                parts = teacher_parts(teacher, targets, temperature)
+                parts = teacher_parts(teacher, targets, temperature, self.tckd_weight,
+                                      self.nckd_weight)
         return [dkd_step_from_parts(own, labels, targets, parts, alpha, temperature,
-                                    self.tckd_weight, self.nckd_weight, ramp,
-                                    batch.fully_labeled) for own in logits]
+                                    self.tckd_weight, ramp, batch.fully_labeled)
+                for own in logits]
 
     def metrics(self, progress: Progress) -> dict[str, float]:
         return {**self.schedule.metrics(progress.fraction), "kd_ramp": self.ramp(progress)}

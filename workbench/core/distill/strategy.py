@@ -69,7 +69,8 @@ class TeachingStrategy:
         elif fixed:  # DKD: the teacher's side once, at the one T
             labels = context.student_train_set().labels
             train_set = context.student_train_set(
-                dkd_extras(teacher_logits, labels, self.schedule.temperature))
+                dkd_extras(teacher_logits, labels, self.schedule.temperature,
+                           self.dkd_target_weight, self.dkd_beta))
         else:
             train_set = context.student_train_set({TEACHER_LOGITS: teacher_logits})
         sampler = build_curriculum(self.curriculum, self.pacing, self.start_fraction,
