@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from teaching_table import workbench_run  # noqa: E402
 
 
-def mean_std(values: list[float], digits: int = 2) -> str:
+def mean_std(values: list[float], digits: int = 2, sign: str = "") -> str:
     std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.fmean(values):.{digits}f} ± {std:.{digits}f}"
+    return f"{statistics.fmean(values):{sign}.{digits}f} ± {std:.{digits}f}"
 
 
 def main() -> None:
@@ -55,7 +55,7 @@ def main() -> None:
              "| seed | distilled student | plain student (same steps) | gain (points) | "
              f"retention of the teacher's {teacher:.2f} % |", "|---|---|---|---|---|", *rows,
              f"| mean ± std | **{mean_std(students)}** | {mean_std(plains)} | "
-             f"**{mean_std(gains)}** | {mean_std(kept, 1)} % |", "",
+             f"**{mean_std(gains, sign='+')}** | {mean_std(kept, 1)} % |", "",
              f"`workbench run {args.preset} --set train.seed=S "
              + "".join(f"--set {item} " for item in args.set)
              + f"--json` for S in {args.seeds}; test accuracy from summary[\"models\"]"
