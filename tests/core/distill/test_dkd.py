@@ -235,3 +235,30 @@ def test_a_top_1_teacher_still_has_a_ranking_of_the_other_classes() -> None:
     total.backward()
     assert step.values() == pytest.approx((total.item(), hard.item(), soft.item()), rel=1e-5)
     torch.testing.assert_close(student.grad, reference.grad, rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("labeled", ["all", "half"])
+def test_a_fixed_t_fit_gives_each_weight_its_own_part(labeled: str) -> None:
+    """At a fixed T the teacher's side is packed once per fit, weights included: a step of
+    the strategy's own train set and objective is dkd_loss's at those weights (swapping
+    β and the target-class weight, or packing at another T, changes the values)."""
+    from workbench.core.distill.strategy import TeachingStrategy
+
+    class Rows:  # what a run context gives a strategy: train sets over the same rows
+        def student_train_set(self, extras: dict | None = None) -> Any:
+            from workbench.core.data.batches import TrainSet
+            return TrainSet(torch.zeros(len(LABELS), 1), labels, torch.arange(len(LABELS)),
+                            dict(extras or {}))
+
+    labels = torch.tensor(LABELS)
+    if labeled == "half":
+        labels[::2] = UNLABELED
+    teacher = torch.tensor(TEACHER)
+    strategy = TeachingStrategy(Schedule("constant", 0.4, 3.0), loss="dkd", dkd_beta=5.0,
+                                dkd_target_weight=0.25)
+    train_set = strategy.train_set(Rows(), teacher)  # type: ignore[arg-type]
+    batch = train_set.take(torch.arange(len(LABELS)), Progress(0, total=5, steps_per_epoch=5))
+    values = strategy.objective(train_set)([torch.tensor(STUDENT)], batch)[0].values()
+    expected = dkd_loss(torch.tensor(STUDENT), teacher, labels, 0.4, 3.0, 0.25, 5.0,
+                        fully_labeled=labeled == "all")
+    assert values == pytest.approx(tuple(value.item() for value in expected), rel=1e-5)
