@@ -115,23 +115,27 @@ def load_cells(path: Path) -> tuple[dict[tuple, dict], list[dict]]:
     return done, list(failed.values())
 
 
-def mean_std(values: list[float], plain: list[float] | None = None) -> str:
-    """``mean ± std``, then the gain in points over the plain student's mean when given."""
+def mean_std(values: dict[int, float], plain: dict[int, float] | None = None) -> str:
+    """``mean ± std`` over seeds, then the gain in points over the plain student of the
+    same seeds when given (a cell of one seed is compared with that seed's plain student)."""
     if not values:
         return "–"
-    mean = 100 * statistics.fmean(values)
-    std = 100 * statistics.stdev(values) if len(values) > 1 else 0.0
+    mean = 100 * statistics.fmean(values.values())
+    std = 100 * statistics.stdev(values.values()) if len(values) > 1 else 0.0
     text = f"{mean:.2f} ± {std:.2f}"
-    if plain:
-        text += f" ({mean - 100 * statistics.fmean(plain):+.2f})"
+    common = [seed for seed in values if seed in (plain or {})]
+    if plain and common:
+        gain = 100 * statistics.fmean(values[seed] - plain[seed] for seed in common)
+        text += f" ({gain:+.2f})"
     return text + ("" if len(values) == 3 else f" [n={len(values)}]")
 
 
 def rows_of(cells: list[dict], columns: list[tuple[str, str]], strategies: list[str]) -> list[str]:
     """Markdown rows: the plain student, then each strategy; one column per student × scenario."""
-    def values(strategy: str, column: tuple[str, str], field: str) -> list[float]:
-        return [cell[field] for cell in cells if (cell["student"], cell["scenario"]) == column
-                and cell["strategy"] == strategy and field in cell]
+    def values(strategy: str, column: tuple[str, str], field: str) -> dict[int, float]:
+        return {cell["seed"]: cell[field] for cell in cells
+                if (cell["student"], cell["scenario"]) == column
+                and cell["strategy"] == strategy and field in cell}
 
     header = [f"{student}, {SCENARIOS[scenario][1]}" for student, scenario in columns]
     rows = ["| strategy | " + " | ".join(header) + " |", "|---|" + "---|" * len(columns)]
@@ -150,7 +154,8 @@ def rows_of(cells: list[dict], columns: list[tuple[str, str]], strategies: list[
     teacher = [values("kd", column, "teacher_accuracy") for column in columns]
     if any(teacher):
         rows.append("| teacher (reference) | " + " | ".join(
-            f"{100 * statistics.fmean(column):.2f}" if column else "–" for column in teacher)
+            f"{100 * statistics.fmean(column.values()):.2f}" if column else "–"
+            for column in teacher)
             + " |")
     return rows
 
