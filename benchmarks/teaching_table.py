@@ -123,8 +123,9 @@ def mean_std(values: dict[int, float], plain: dict[int, float] | None = None) ->
     mean = 100 * statistics.fmean(values.values())
     std = 100 * statistics.stdev(values.values()) if len(values) > 1 else 0.0
     text = f"{mean:.2f} ± {std:.2f}"
-    common = [seed for seed in values if seed in (plain or {})]
-    if plain and common:
+    plain = plain or {}
+    common = [seed for seed in values if seed in plain]
+    if common:
         gain = 100 * statistics.fmean(values[seed] - plain[seed] for seed in common)
         text += f" ({gain:+.2f})"
     return text + ("" if len(values) == 3 else f" [n={len(values)}]")

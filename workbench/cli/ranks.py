@@ -76,12 +76,11 @@ def run_as_rank(env: RankEnv, preset: ExperimentPreset, timeout_s: float,
         print(f"error: rank {env.rank} of {env.world} could not join the run: {error}",
               file=errors)
         return 1
-    previous = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
     try:
         return first_rank() if env.rank == 0 else _other_rank(env, preset, errors)
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN if previous is signal.SIG_DFL
-                      else previous)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop_ranks()
 
 
