@@ -1,12 +1,17 @@
-"""Epoch time of the default thread count vs each fixed count, idle and with one core busy.
+"""Epoch time of the default thread count vs each fixed count: idle, one core busy, and a
+core taken in the middle of the run.
 
 The default (``train.threads`` unset) is chosen from the work per batch and the
-free cores (workbench.core.engine.threads). Busy: a busy-loop process pinned on
-core 0, as another program on a desktop. Variants alternate within a round
-(the machine is shared and noisy); the table gives the median student-phase time
-of a fashion-kd epoch and its ratio to the best fixed count.
+free cores (workbench.core.engine.threads) and checked against the alternative
+(thread_check.py); while the run trains, the thread guard lowers it if another
+program takes a core (thread_guard.py). Busy: a busy-loop process pinned on core 0,
+as another program on a desktop. "Taken mid-run": the busy loop starts when the
+student's first epoch ends. Variants alternate within a round (the machine is
+shared and noisy); the table gives the median student-phase time per epoch of a
+fashion-kd run of ``--epochs`` epochs (the default's includes choosing, once per
+run) and its ratio to the best fixed count.
 
-    .venv/bin/python benchmarks/threads_busy.py [--rounds 3] [--out results/threads_busy.md]
+    .venv/bin/python benchmarks/threads_busy.py [--rounds 3] [--epochs 3] [--out results/threads_busy.md]
     .venv/bin/python benchmarks/threads_busy.py --calibrate [--out results/threads_calibration.md]
 
 ``--calibrate`` times one forward + backward step of each bundled model at batch 128
@@ -27,9 +32,10 @@ from workbench.core.engine import pipeline
 from workbench.core.engine.pipeline import run_experiment
 from workbench.core.engine.threads import default_threads, usable_cores
 from workbench.core.presets import load_experiment
+from workbench.core.stream.events import EpochEnded
 
-BASE = ["train.epochs=1", "train.baseline=false", "compare.latency_repeats=3",
-        "compare.warmup=1", "compare.throughput_batch=32"]
+BASE = ["train.baseline=false", "compare.latency_repeats=3", "compare.warmup=1",
+        "compare.throughput_batch=32"]
 
 
 def _spin(core: int) -> None:
@@ -42,8 +48,28 @@ def _spin(core: int) -> None:
         pass
 
 
+class Spinner:
+    """A busy loop on one core, started and stopped on demand."""
+
+    def __init__(self, core: int) -> None:
+        self.core, self.process = core, None
+
+    def start(self) -> None:
+        if self.process is None:
+            self.process = multiprocessing.get_context("spawn").Process(
+                target=_spin, args=(self.core,), daemon=True)
+            self.process.start()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+            self.process = None
+
+
 CHOSEN: list[int] = []  # what the default chose, run by run
 CHOICE_S: list[float] = []  # and how long choosing took (FLOPs, free cores, timed check)
+LOWERED: list[dict] = []  # the thread guard's changes in the default's runs
 
 
 def _timed_default(preset: object, dataset: object) -> int:
@@ -57,22 +83,37 @@ def _timed_default(preset: object, dataset: object) -> int:
 pipeline.default_threads = _timed_default  # type: ignore[assignment]
 
 
-def student_epoch_s(threads: int | None) -> float:
-    """The student phase of one epoch; for the default, plus the time it took to choose
-    (which happens before the phase, once per run)."""
-    overrides = BASE + ([] if threads is None else [f"train.threads={threads}"])
+def student_epoch_s(threads: int | None, epochs: int, spinner: Spinner | None = None,
+                    mid_run: bool = False) -> float:
+    """The student phase of a run per epoch; for the default, plus the time it took to
+    choose (once per run, before the phase). ``mid_run``: the spinner starts when the
+    student's first epoch ends, and stops with the run."""
+    overrides = BASE + [f"train.epochs={epochs}"] + (
+        [] if threads is None else [f"train.threads={threads}"])
     chosen_before = len(CHOICE_S)
-    result = run_experiment(load_experiment("fashion-kd", overrides))
+
+    def take_a_core(event: object) -> None:
+        if (mid_run and spinner is not None and isinstance(event, EpochEnded)
+                and event.phase == "student" and event.epoch == 1):
+            spinner.start()
+
+    try:
+        result = run_experiment(load_experiment("fashion-kd", overrides), callbacks=[take_a_core])
+    finally:
+        if mid_run and spinner is not None:
+            spinner.stop()
     choosing = sum(CHOICE_S[chosen_before:])
-    return float(result.summary["timings"]["student_s"]) + choosing
+    LOWERED.extend(result.summary.get("thread_changes", []) if threads is None else [])
+    return (float(result.summary["timings"]["student_s"]) + choosing) / epochs
 
 
-def measure(variants: list[int | None], rounds: int) -> dict[int | None, float]:
+def measure(variants: list[int | None], rounds: int, epochs: int, spinner: Spinner | None = None,
+            mid_run: bool = False) -> dict[int | None, float]:
     samples: dict[int | None, list[float]] = {variant: [] for variant in variants}
     for round_index in range(rounds):
         shift = round_index % len(variants)
         for variant in variants[shift:] + variants[:shift]:
-            samples[variant].append(student_epoch_s(variant))
+            samples[variant].append(student_epoch_s(variant, epochs, spinner, mid_run))
     return {variant: statistics.median(times) for variant, times in samples.items()}
 
 
@@ -80,8 +121,13 @@ def chosen_text() -> str:
     """``chose 1, 1, 2; choosing took 0.12 s (median)``, then forget them for the next table."""
     text = (f"default chose {', '.join(map(str, CHOSEN))} thread(s); choosing took "
             f"{statistics.median(CHOICE_S):.2f} s (median, counted in its time)")
+    if LOWERED:
+        text += "; the guard lowered it: " + ", ".join(
+            f"{c['before']} → {c['after']} (steps {c['best_step_ms']:.1f} → "
+            f"{c['slow_step_ms']:.1f} ms)" for c in LOWERED)
     CHOSEN.clear()
     CHOICE_S.clear()
+    LOWERED.clear()
     return text
 
 
@@ -124,6 +170,7 @@ def calibrate(batch: int = 128, steps: int = 5) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
@@ -135,26 +182,28 @@ def main() -> None:
         return
     cores = usable_cores()
     variants: list[int | None] = [None, *range(1, len(cores) + 1)]
-    student_epoch_s(1)  # warm: teacher outputs and dataset on disk
-    load_idle = os.getloadavg()[0]
-    idle = measure(variants, args.rounds)
-    idle_choice, load_busy = chosen_text(), os.getloadavg()[0]
-    print("\n".join(table("No extra load", idle)), idle_choice, sep="\n", flush=True)
-    spinner = multiprocessing.get_context("spawn").Process(target=_spin, args=(cores[0],),
-                                                           daemon=True)
-    spinner.start()
-    try:
-        busy = measure(variants, args.rounds)
-        busy_choice = chosen_text()
-    finally:
-        spinner.terminate()
-        spinner.join()
-    lines = [f"# Default threads vs fixed (fashion-kd student, 1 epoch, {len(cores)} cores, "
-             f"{args.rounds} rounds)", "",
-             *table(f"No extra load (other users' work only; 1-min load {load_idle:.1f})", idle),
-             idle_choice, "",
-             *table(f"One core busy (a busy loop pinned on core {cores[0]}; 1-min load "
-                    f"{load_busy:.1f} before it)", busy), busy_choice, ""]
+    student_epoch_s(1, 1)  # warm: teacher outputs and dataset on disk
+    spinner = Spinner(cores[0])
+    sections = []
+    for title, mid_run in ((None, False), ("busy", False), ("mid-run", True)):
+        load = os.getloadavg()[0]
+        if title == "busy":
+            spinner.start()
+        try:
+            medians = measure(variants, args.rounds, args.epochs, spinner, mid_run)
+        finally:
+            if title == "busy":
+                spinner.stop()
+        heading = {None: f"No extra load (other users' work only; 1-min load {load:.1f})",
+                   "busy": f"One core busy (a busy loop pinned on core {cores[0]}; 1-min load "
+                           f"{load:.1f} before it)",
+                   "mid-run": f"A core taken mid-run (the busy loop starts when the student's "
+                              f"first epoch ends; 1-min load {load:.1f} before it)"}[title]
+        section = [*table(heading, medians), chosen_text(), ""]
+        print("\n".join(section), flush=True)
+        sections += section
+    lines = [f"# Default threads vs fixed (fashion-kd student, {args.epochs}-epoch runs, "
+             f"{len(cores)} cores, {args.rounds} rounds)", "", *sections]
     text = "\n".join(lines)
     print(text)
     if args.out:

@@ -15,8 +15,9 @@ from workbench.core.measure.tables import machines, summary_rows, to_text
 from workbench.core.measure.verdict import verdict
 from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseProgress,
                                           PhaseStarted, RunEnded, RunPaused, RunStarted,
-                                          StepEnded)
-from workbench.core.stream.progress import PHASE_LABELS, RunProgress, format_duration
+                                          StepEnded, ThreadsChanged)
+from workbench.core.stream.progress import (PHASE_LABELS, RunProgress, format_duration,
+                                            threads_changed_text)
 
 
 class ConsoleReporter:
@@ -60,6 +61,8 @@ class ConsoleReporter:
             self._print(f"{label}: done in {format_duration(event.seconds)}{extra}")
         elif isinstance(event, RunPaused):
             self._print("paused" if event.paused else "resumed")
+        elif isinstance(event, ThreadsChanged):
+            self._print(threads_changed_text(event))
         elif isinstance(event, RunEnded):
             self._print(f"run {event.status}" + (f": {event.error}" if event.error else ""))
 

@@ -34,9 +34,10 @@ from torch import nn
 from workbench.core.data.batches import Progress, TrainSet, natural_steps
 from workbench.core.stream.control import RunControl
 from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseStarted,
-                                          RunPaused, StepEnded)
+                                          RunPaused, StepEnded, ThreadsChanged)
 from workbench.core.engine.distributed import SINGLE_PROCESS, Ranks, Share
 from workbench.core.engine.optim import build_optimizer, build_schedule
+from workbench.core.engine.thread_guard import ThreadGuard
 from workbench.core.engine.train_hits import TrainHits
 from workbench.core.distill.step_loss import Objective, StepLoss
 from workbench.core.errors import RunFailed
@@ -104,9 +105,18 @@ class Hooks:
     emit: Emit
     control: RunControl
     ranks: Ranks = SINGLE_PROCESS  # the run's processes under DDP (see distributed.py)
+    threads: ThreadGuard = field(default_factory=ThreadGuard)  # watching only when told to
 
     def checkpoint(self) -> None:
         self.control.checkpoint(on_pause=lambda paused: self.emit(RunPaused(paused)))
+
+    def step_ended(self, phase: str, epoch: int, step: int) -> None:
+        """After each step: the thread guard's watch, then a pause or stop asked for."""
+        change = self.threads.step_ended()
+        if change is not None:
+            self.emit(ThreadsChanged(phase, epoch, step, change.before, change.after,
+                                     change.best_step_ms, change.slow_step_ms))
+        self.checkpoint()
 
 
 @dataclass
@@ -154,7 +164,9 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
     for learner in learners:
         hooks.emit(PhaseStarted(learner.phase, recipe.epochs, steps))
     started = time.perf_counter()
+    hooks.threads.phase_started()
     for epoch in range(first_epoch, recipe.epochs + 1):
+        hooks.threads.epoch_started()
         for learner in learners:
             learner.model.train()
             learner.loss_sum, learner.hits = 0.0, TrainHits()
@@ -173,7 +185,7 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
                 _report_step(hooks, spec, learner, epoch, step, loss)
                 if share.owned:  # not a row borrowed to keep step with other ranks
                     learner.hits.add(own_logits, batch.labels)
-            hooks.checkpoint()
+            hooks.step_ended(phases[0], epoch, step)
         taught = _taught_metrics(objective, train_set, Progress(step - 1, total, steps))
         ended = [_epoch_metrics(learner, epoch, steps, val, taught, hooks.ranks)
                  for learner in learners]

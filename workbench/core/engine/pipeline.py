@@ -117,6 +117,10 @@ def run_experiment(preset: ExperimentPreset, *, callbacks: Sequence[Callable[[Ev
     threads = (preset.train.threads or ctx.journal.threads
                or default_threads(preset, data.dataset))
     ctx.journal.threads = threads
+    if not preset.train.threads and device.type == "cpu" and not ctx.hooks.ranks.distributed:
+        # a count chosen for the run (not set, not the ranks' split): lowered mid-run
+        # if another program takes a core (thread_guard.py); a resume goes on with it
+        ctx.hooks.threads.watch(threads, lambda count: setattr(ctx.journal, "threads", count))
     emit(RunStarted(run_id, preset.name, _plan(ctx, method, team), str(device), preset.train.seed,
                     time.time()))
     timings: dict[str, float] = {}
@@ -229,6 +233,7 @@ def _summary(ctx: RunContext, run_id: str, status: str, figures: dict[str, dict[
         "seed": ctx.preset.train.seed, "device": str(ctx.device),
         # results depend on it (reduction order): record it so a run can be repeated exactly
         "train_threads": ctx.journal.threads,
+        "thread_changes": ctx.hooks.threads.summary(),  # lowered mid-run (thread_guard.py)
         "ranks": ctx.hooks.ranks.world,  # processes that trained together (DDP)
         "distill": ctx.preset.distill.to_dict(),
         "dataset": dataset_summary(data),  # split sizes, classes, normalisation, notes

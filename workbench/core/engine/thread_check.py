@@ -7,8 +7,13 @@ nothing the run uses (its own model, a random batch from its own generator, the
 global RNG forked), so the run's numbers depend only on the count chosen — which
 the summary records as ``train_threads`` and a resumed run reuses.
 
-To keep runs of one preset on one machine on one count, the alternative wins only
-when it is clearly faster (``SWITCH_RATIO``); near a tie the rule's count stays.
+The faster count wins once it is ``SWITCH_RATIO`` faster; near a tie the rule's count
+stays. The counts take turns for ``CHECK_STEPS`` rounds, and on for as long as the
+rounds are short (``CHECK_BUDGET_S``), so a 1 ms step is timed ~50 times and a
+teacher-sized one 3 times. A run that picked several threads is watched while it
+trains (``thread_guard``): a program that takes a core later costs a stretch of
+steps, not the rest of the run. A count chosen by load can differ between runs of a
+preset; ``train.threads`` fixes it where reruns must match bit for bit.
 """
 from __future__ import annotations
 
@@ -20,8 +25,10 @@ from torch import nn
 
 from workbench.core.models.build import build_model
 
-SWITCH_RATIO = 1.3  # the alternative must be this many times faster to replace the rule
-CHECK_STEPS = 3  # timed steps per count (after one untimed warm-up step)
+SWITCH_RATIO = 1.05  # the alternative must be this many times faster to replace the rule
+CHECK_STEPS = 3  # timed steps per count at least (after one untimed warm-up step)
+MAX_CHECK_STEPS = 50  # and at most, while the rounds stay within the budget
+CHECK_BUDGET_S = 0.15  # seconds of timed steps after which no new round starts
 HOPELESS_RATIO = 20.0  # a warm-up step this many times slower ends that count's timing
 MAX_CHECK_FLOPS = 20e9  # forward FLOPs per batch above which a check step is not cheap
 
@@ -48,10 +55,12 @@ def hopeless(warm_up_s: dict[int, float]) -> set[int]:
     return {count for count, seconds in warm_up_s.items() if seconds > HOPELESS_RATIO * fastest}
 
 
-def step_seconds(step: Callable[[], None], counts: Sequence[int],
-                 steps: int = CHECK_STEPS) -> dict[int, float]:
+def step_seconds(step: Callable[[], None], counts: Sequence[int], steps: int = CHECK_STEPS,
+                 max_steps: int = MAX_CHECK_STEPS,
+                 budget_s: float = CHECK_BUDGET_S) -> dict[int, float]:
     """Median time of ``step`` on each thread count; the counts take turns, so a burst
-    of other programs' work falls on both rather than on one."""
+    of other programs' work falls on both rather than on one. ``steps`` rounds at
+    least, more (up to ``max_steps``) while the timed rounds took under ``budget_s``."""
     before = torch.get_num_threads()
     warm_up_s: dict[int, float] = {}
     try:
@@ -62,7 +71,10 @@ def step_seconds(step: Callable[[], None], counts: Sequence[int],
             warm_up_s[count] = time.perf_counter() - started
         skipped = hopeless(warm_up_s)
         times: dict[int, list[float]] = {count: [] for count in counts if count not in skipped}
-        for _ in range(steps):
+        timing_started = time.perf_counter()
+        for round_index in range(max(steps, max_steps)):
+            if round_index >= steps and time.perf_counter() - timing_started > budget_s:
+                break
             for count in times:
                 torch.set_num_threads(count)
                 started = time.perf_counter()

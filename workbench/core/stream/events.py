@@ -81,6 +81,19 @@ class RunPaused:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadsChanged:
+    """Another program took a core mid-run: training goes on with fewer torch threads."""
+
+    phase: str
+    epoch: int
+    step: int
+    before: int
+    after: int
+    best_step_ms: float
+    slow_step_ms: float
+
+
+@dataclass(frozen=True, slots=True)
 class RunEnded:
     status: str  # "completed" | "stopped" | "failed"
     summary: Mapping[str, Any]
@@ -88,7 +101,7 @@ class RunEnded:
 
 
 Event = (RunStarted | PhaseStarted | StepEnded | PhaseProgress | EpochEnded | PhaseEnded
-         | RunPaused | RunEnded)
+         | RunPaused | ThreadsChanged | RunEnded)
 
 
 def event_name(event: Event) -> str:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from workbench.core.stream.events import (Event, PhaseEnded, PhaseStarted, RunEnded,
-                                          PhaseProgress, RunStarted, StepEnded)
+                                          PhaseProgress, RunStarted, StepEnded, ThreadsChanged)
 
 PHASE_LABELS = {"teacher": "training the teacher", "cache": "caching teacher outputs",
                 "student": "distilling the student", "baseline": "training the baseline",
@@ -49,6 +49,7 @@ class RunProgress:
         self._first_seen: tuple[float, int] | None = None  # (time, step) of the phase's first step
         self._ended: set[str] = set()
         self.shard: PhaseProgress | None = None  # the cache phase's latest shard report
+        self.threads_lowered: ThreadsChanged | None = None  # the latest, if a core was taken
 
     def update(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -74,6 +75,8 @@ class RunProgress:
         elif isinstance(event, PhaseEnded) and event.phase not in self._ended:
             self._end_phase(event.phase)
             self.phase_steps = 0
+        elif isinstance(event, ThreadsChanged):
+            self.threads_lowered = event
         elif isinstance(event, RunEnded):
             self.finished = True
 
@@ -155,6 +158,9 @@ class RunProgress:
         if self.shard is not None:
             parts.append(f"shard {self.shard.step}/{self.shard.shards} · "
                          f"{self.shard.images_per_s:,.0f} images/s")
+        if self.threads_lowered is not None:
+            after = self.threads_lowered.after
+            parts.append(f"{after} thread{'s' if after > 1 else ''} (a core was taken)")
         phase_eta, run_eta = self.phase_eta_seconds(), self.eta_seconds()
         if phase_eta is None:
             parts.append(ESTIMATING)
@@ -163,6 +169,14 @@ class RunProgress:
         if run_eta is not None and run_eta > phase_eta + 0.5:
             parts.append(f"run {format_duration(run_eta)}")
         return " · ".join(parts)
+
+
+def threads_changed_text(event: ThreadsChanged) -> str:
+    """One line for a person: why the run now uses fewer threads."""
+    return (f"another program took a core: {PHASE_LABELS.get(event.phase, event.phase)} goes on "
+            f"with {event.after} torch thread{'s' if event.after > 1 else ''} instead of "
+            f"{event.before} (a step took {event.slow_step_ms:.1f} ms, "
+            f"{event.best_step_ms:.1f} ms before)")
 
 
 def format_duration(seconds: float) -> str:

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, Q
 
 from workbench.core.measure.verdict import verdict
 from workbench.core.stream.events import (EpochEnded, Event, PhaseProgress, RunEnded, RunPaused,
-                                          StepEnded)
-from workbench.core.stream.progress import RunProgress
+                                          StepEnded, ThreadsChanged)
+from workbench.core.stream.progress import RunProgress, threads_changed_text
 from workbench.core.stream.status import RunStatus
 
 if TYPE_CHECKING:
@@ -92,11 +92,14 @@ class ProgressPanel(QWidget):
         self.progress = RunProgress()
         self.bar.setValue(0)
         self.label.setText("Loading data…")
+        self.label.setToolTip("")
         self.verdict.setVisible(False)
         self.set_running(True)
 
     def update_from(self, event: Event) -> None:
         self.progress.update(event)
+        if isinstance(event, ThreadsChanged):  # the label says "1 thread (a core was taken)"
+            self.label.setToolTip(threads_changed_text(event))
         if isinstance(event, RunPaused):
             self.label.setText("Paused" if event.paused else self.progress.describe())
             return
