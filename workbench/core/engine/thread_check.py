@@ -9,7 +9,7 @@ the summary records as ``train_threads`` and a resumed run reuses.
 
 The faster count wins once it is ``SWITCH_RATIO`` faster; near a tie the rule's count
 stays. The counts take turns for ``CHECK_STEPS`` rounds, and on for as long as the
-rounds are short (``CHECK_BUDGET_S``), so a 1 ms step is timed ~50 times and a
+rounds are short (``CHECK_BUDGET_S``), so a 1 ms step is timed ~40 times and a
 teacher-sized one 3 times. A run that picked several threads is watched while it
 trains (``thread_guard``): a program that takes a core later costs a stretch of
 steps, not the rest of the run. A count chosen by load can differ between runs of a
@@ -28,7 +28,7 @@ from workbench.core.models.build import build_model
 SWITCH_RATIO = 1.05  # the alternative must be this many times faster to replace the rule
 CHECK_STEPS = 3  # timed steps per count at least (after one untimed warm-up step)
 MAX_CHECK_STEPS = 50  # and at most, while the rounds stay within the budget
-CHECK_BUDGET_S = 0.15  # seconds of timed steps after which no new round starts
+CHECK_BUDGET_S = 0.08  # seconds of timed steps after which no new round starts
 HOPELESS_RATIO = 20.0  # a warm-up step this many times slower ends that count's timing
 MAX_CHECK_FLOPS = 20e9  # forward FLOPs per batch above which a check step is not cheap
 

@@ -6,10 +6,13 @@ step of a multi-threaded run into a wait on the busy core: two threads made a
 small MLP's steps 20-35 times slower on a 2-core machine with one core taken.
 
 The guard watches the step time in stretches of ``STRETCH`` steps. When a
-stretch's median is ``SLOW_RATIO`` times the phase's fastest stretch, it looks at
+stretch's mean step is ``SLOW_RATIO`` times the phase's fastest stretch's, it looks at
 the cores again (``free_cores``: others' load only; this process sleeps while it
 looks) and, if fewer are free than threads in use, the run goes on with the free
-ones. It only lowers the count, and only in runs whose count was chosen for them
+ones. The mean, not the median: a core shared with another program makes a fraction of
+the steps wait a whole scheduler slice (measured: median step 1.1 -> 1.8 ms, mean
+1.4 -> 3.7 ms); one slow step (a re-sort, a garbage collection) moves a stretch's
+mean by a few percent. It only lowers the count, and only in runs whose count was chosen for them
 (``train.threads`` unset) on the CPU by one process: a count someone set, or the
 ranks' split under torchrun, is theirs. A look that finds the cores free waits
 ``COOLDOWN`` stretches before the next (the slowness is something else).
@@ -29,7 +32,7 @@ import torch
 
 from workbench.core.engine.threads import free_cores
 
-STRETCH = 25  # steps whose median step time is compared with the phase's best stretch
+STRETCH = 50  # steps whose mean step time is compared with the phase's best stretch
 SLOW_RATIO = 1.5  # a stretch this much slower than the best makes the guard look at the cores
 COOLDOWN = 8  # stretches without a look after one that found enough cores free
 
@@ -40,8 +43,8 @@ class ThreadChange:
 
     before: int
     after: int
-    best_step_ms: float  # median step of the phase's fastest stretch
-    slow_step_ms: float  # median step of the stretch that made the guard look
+    best_step_ms: float  # mean step of the phase's fastest stretch
+    slow_step_ms: float  # mean step of the stretch that made the guard look
 
 
 @dataclass
@@ -91,26 +94,26 @@ class ThreadGuard:
         self._last = now
         if len(self._times) < STRETCH:
             return None
-        median = sorted(self._times)[len(self._times) // 2]
+        mean = sum(self._times) / len(self._times)
         self._times.clear()
-        if self._best is None or median < self._best:
-            self._best = median
+        if self._best is None or mean < self._best:
+            self._best = mean
             return None
         if self._cooldown > 0:
             self._cooldown -= 1
             return None
-        if median < SLOW_RATIO * self._best:
+        if mean < SLOW_RATIO * self._best:
             return None
-        return self._look(median)
+        return self._look(mean)
 
-    def _look(self, median: float) -> ThreadChange | None:
+    def _look(self, mean: float) -> ThreadChange | None:
         assert self.threads is not None and self._best is not None
         free = max(1, self.look())
         self._last = None  # the look itself (a sampling pause) is not a step
         if free >= self.threads:
             self._cooldown = COOLDOWN
             return None
-        change = ThreadChange(self.threads, free, 1000 * self._best, 1000 * median)
+        change = ThreadChange(self.threads, free, 1000 * self._best, 1000 * mean)
         torch.set_num_threads(free)
         self.threads, self._best = free, None  # a new count: a new best to compare with
         self.changes.append(change)
