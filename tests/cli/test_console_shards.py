@@ -31,3 +31,14 @@ def test_piped_output_has_a_line_per_quarter_of_the_shards() -> None:
 def test_a_terminal_redraws_the_bar_with_the_shard_and_rate() -> None:
     text = reported(interactive=True)
     assert "shard 8/8 · 2,000 images/s" in text
+
+
+def test_a_lowered_thread_count_is_one_line_saying_why() -> None:
+    from workbench.core.stream.events import ThreadsChanged
+
+    stream = io.StringIO()
+    console = ConsoleReporter(stream, interactive=False, rate=1e9)
+    console(ThreadsChanged("student", 2, 480, 2, 1, 1.1, 3.7))
+    assert stream.getvalue().strip() == (
+        "another program took a core: distilling the student goes on with 1 torch thread "
+        "instead of 2 (a step took 3.7 ms, 1.1 ms before)")

@@ -18,3 +18,21 @@ def test_the_progress_line_shows_shards_rate_and_eta_from_the_first_shard(qtbot)
     assert panel.label.text() == ("caching teacher outputs · 1% · shard 1/69 · 3,400 images/s · "
                                   "20 s left in this phase")
     assert panel.bar.value() == int(1000 * 1 / 169)
+
+
+def test_the_progress_line_says_when_a_core_was_taken_and_its_tooltip_why(qtbot):
+    from workbench.core.stream.events import ThreadsChanged
+
+    panel = ProgressPanel()
+    qtbot.addWidget(panel)
+    panel.start()
+    panel.update_from(RunStarted("r", "x", (PhasePlan("student", 2, 100),), "cpu", 0, 0.0))
+    panel.update_from(PhaseStarted("student", 2, 100))
+    assert "thread" not in panel.label.text() and panel.label.toolTip() == ""
+    panel.update_from(ThreadsChanged("student", 1, 60, 2, 1, 1.1, 3.7))
+    panel.refresh()
+    assert "1 thread (a core was taken)" in panel.label.text()
+    assert "another program took a core" in panel.label.toolTip()
+    assert "instead of 2" in panel.label.toolTip()
+    panel.start()  # the next run starts without the last one's note
+    assert panel.label.toolTip() == ""
