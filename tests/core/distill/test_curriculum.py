@@ -182,3 +182,21 @@ def test_easy_first_trains_on_the_teachers_easiest_images_first(tmp_path: Path) 
     plain, easy = student(), student("distill.curriculum=easy-first")
     assert not all(torch.equal(plain[key], easy[key]) for key in plain)
     assert json.dumps(sorted(plain)) == json.dumps(sorted(easy))
+
+
+@pytest.mark.parametrize("kind", ["easy-first", "hard-first", "self-paced"])
+def test_the_fast_sort_orders_exactly_as_a_stable_float_sort(kind: str) -> None:
+    """Integer keys from the losses' bits: the same order, ties and -0.0 included."""
+    losses = torch.rand(5000, generator=torch.Generator().manual_seed(0)) * 4
+    losses[::7] = 0.5  # ties
+    losses[1::11] = 0.0
+    losses[2::13] = -0.0  # -log(1.0), compares equal to 0.0
+    losses[3::17] = float("inf")
+    losses[4::19] = 1e-30  # subnormal-ish, tiny but above 0
+    curriculum = build_curriculum(kind, "linear", 0.2, torch.zeros(5000, 3),
+                                  torch.zeros(5000, dtype=torch.long), torch.arange(5000))
+    assert curriculum is not None
+    for difficulty in (losses, losses - 1.0):  # negative keys: the float sort itself
+        curriculum.difficulty = difficulty.clone()
+        keys = -difficulty if kind == "hard-first" else difficulty
+        assert torch.equal(curriculum._sorted(), torch.argsort(keys, stable=True))
