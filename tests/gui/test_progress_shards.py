@@ -29,10 +29,21 @@ def test_the_progress_line_says_when_a_core_was_taken_and_its_tooltip_why(qtbot)
     panel.update_from(RunStarted("r", "x", (PhasePlan("student", 2, 100),), "cpu", 0, 0.0))
     panel.update_from(PhaseStarted("student", 2, 100))
     assert "thread" not in panel.label.text() and panel.label.toolTip() == ""
+    notes: list[str] = []
+    panel.note.connect(notes.append)
     panel.update_from(ThreadsChanged("student", 1, 60, 2, 1, 1.1, 3.7))
     panel.refresh()
+    assert len(notes) == 1 and notes[0] == panel.label.toolTip()
     assert "1 thread (a core was taken)" in panel.label.text()
     assert "another program took a core" in panel.label.toolTip()
     assert "instead of 2" in panel.label.toolTip()
     panel.start()  # the next run starts without the last one's note
     assert panel.label.toolTip() == ""
+
+
+def test_the_window_status_bar_says_why_the_run_uses_fewer_threads(window):
+    from workbench.core.stream.events import ThreadsChanged
+
+    window.bridge(ThreadsChanged("student", 1, 60, 2, 1, 1.1, 3.7))
+    assert window.status_label.text().startswith("another program took a core: distilling the "
+                                                 "student goes on with 1 torch thread instead of 2")

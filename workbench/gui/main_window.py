@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         for panel in (self.curves, self.progress, self.compare, self.green):
             panel.subscribe(self.bridge)
         self.bridge.run_started.connect(self._on_run_started)
+        self.progress.note.connect(self.status_label.setText)
         self.bridge.run_ended.connect(self._on_run_ended)
         self.presets.preset_loaded.connect(self.apply_settings)
         self.presets.presets_changed.connect(self.refresh_preset_list)

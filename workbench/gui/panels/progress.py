@@ -25,9 +25,11 @@ class ProgressPanel(QWidget):
         run_requested, stop_requested: the buttons.
         pause_requested(bool): True to pause, False to resume.
         compare_requested: the verdict's "see Compare" link.
+        note(str): a sentence for the status bar (a core taken mid-run).
     """
 
     compare_requested = Signal()
+    note = Signal(str)
     run_requested = Signal()
     stop_requested = Signal()
     pause_requested = Signal(bool)
@@ -100,6 +102,7 @@ class ProgressPanel(QWidget):
         self.progress.update(event)
         if isinstance(event, ThreadsChanged):  # the label says "1 thread (a core was taken)"
             self.label.setToolTip(threads_changed_text(event))
+            self.note.emit(threads_changed_text(event))  # the whole sentence, for the status bar
         if isinstance(event, RunPaused):
             self.label.setText("Paused" if event.paused else self.progress.describe())
             return
