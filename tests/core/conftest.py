@@ -67,6 +67,17 @@ def tiny_preset(*overrides: str):
     return load_experiment("synthetic-quick", overrides=TINY + list(overrides))
 
 
+def stop_after(control: Any, phase: str, epoch: int):
+    """An event consumer that asks ``control`` (a RunControl) to stop once ``phase`` has
+    ended ``epoch``."""
+    from workbench.core.stream.events import EpochEnded
+
+    def consumer(event: Any) -> None:
+        if isinstance(event, EpochEnded) and (event.phase, event.epoch) == (phase, epoch):
+            control.request_stop()
+    return consumer
+
+
 @dataclass(frozen=True)
 class RecordedRun:
     """A finished run: its result, every event in order, and its run folder."""

@@ -14,7 +14,7 @@ from workbench.core.runs.store import RESUME_STATE, RunStore, read_run
 from workbench.core.stream.control import RunControl
 from workbench.core.stream.events import EpochEnded, Event, PhaseStarted
 
-from tests.core.conftest import tiny_preset
+from tests.core.conftest import stop_after, tiny_preset
 
 EPOCHS = ["train.epochs=3", "teacher_train.epochs=2"]
 CASES = {  # name: (preset overrides, the phase to stop in, the epoch after which to stop)
@@ -46,13 +46,6 @@ def assert_same_weights(resumed: Path, reference: Path) -> None:
         assert first[name].keys() == second[name].keys(), name
         for key in first[name]:
             assert torch.equal(first[name][key], second[name][key]), f"{name}: {key}"
-
-
-def stop_after(control: RunControl, phase: str, epoch: int):
-    def consumer(event: Event) -> None:
-        if isinstance(event, EpochEnded) and (event.phase, event.epoch) == (phase, epoch):
-            control.request_stop()
-    return consumer
 
 
 def resume(folder: Path, events: list[Event] | None = None) -> RunResult:

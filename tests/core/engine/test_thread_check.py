@@ -10,9 +10,8 @@ from workbench.core.engine.pipeline import run_experiment
 from workbench.core.runs.resume import open_resume
 from workbench.core.runs.store import RunStore, read_run
 from workbench.core.stream.control import RunControl
-from workbench.core.stream.events import EpochEnded, Event
 
-from tests.core.conftest import tiny_preset
+from tests.core.conftest import stop_after, tiny_preset
 
 UNSET = ["train.threads=null", "train.epochs=2"]
 
@@ -31,12 +30,8 @@ def test_a_resumed_run_keeps_the_count_it_started_with(tmp_path: Path,
     preset = tiny_preset(*UNSET)
     assert preset.train.threads is None
     control, store = RunControl(), RunStore(tmp_path, preset)
-
-    def stop(event: Event) -> None:
-        if isinstance(event, EpochEnded) and event.phase == "student":
-            control.request_stop()
-
-    first = run_experiment(preset, recorder=store, control=control, callbacks=[stop])
+    first = run_experiment(preset, recorder=store, control=control,
+                           callbacks=[stop_after(control, "student", 1)])
     assert first.status == "stopped" and first.summary["train_threads"] == 2
     monkeypatch.setattr(pipeline, "default_threads", default(1))  # the machine got busier
     start = open_resume(read_run(store.path))

@@ -13,11 +13,11 @@ from workbench.core.engine.thread_guard import COOLDOWN, SLOW_RATIO, STRETCH, Th
 from workbench.core.runs.resume import open_resume
 from workbench.core.runs.store import RunStore, read_run
 from workbench.core.stream.control import RunControl
-from workbench.core.stream.events import (EpochEnded, Event, PhaseStarted, StepEnded,
+from workbench.core.stream.events import (Event, PhaseStarted, StepEnded,
                                           ThreadsChanged)
 from workbench.core.stream.progress import RunProgress, threads_changed_text
 
-from tests.core.conftest import tiny_preset
+from tests.core.conftest import stop_after, tiny_preset
 
 
 class Clock:
@@ -203,12 +203,8 @@ def test_a_resumed_run_goes_on_with_the_lowered_count(core_taken: None, tmp_path
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     preset = tiny_preset(*UNSET)
     control, store = RunControl(), RunStore(tmp_path, preset)
-
-    def stop(event: Event) -> None:
-        if isinstance(event, EpochEnded) and event.phase == "student":
-            control.request_stop()
-
-    first = run_experiment(preset, recorder=store, control=control, callbacks=[stop])
+    first = run_experiment(preset, recorder=store, control=control,
+                           callbacks=[stop_after(control, "student", 1)])
     assert first.status == "stopped" and first.summary["train_threads"] == 1
     monkeypatch.setattr(thread_guard, "SLOW_RATIO", 1e9)  # the other program is gone
     seen: list[tuple[str, int]] = []
