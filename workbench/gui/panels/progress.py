@@ -101,8 +101,9 @@ class ProgressPanel(QWidget):
     def update_from(self, event: Event) -> None:
         self.progress.update(event)
         if isinstance(event, ThreadsChanged):  # the label says "1 thread (a core was taken)"
-            self.label.setToolTip(threads_changed_text(event))
-            self.note.emit(threads_changed_text(event))  # the whole sentence, for the status bar
+            why = threads_changed_text(event)
+            self.label.setToolTip(why)
+            self.note.emit(why)  # the whole sentence, for the status bar
         if isinstance(event, RunPaused):
             self.label.setText("Paused" if event.paused else self.progress.describe())
             return
