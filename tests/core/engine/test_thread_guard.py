@@ -161,14 +161,29 @@ def test_the_progress_line_and_the_message_say_what_happened() -> None:
 UNSET = ["train.threads=null", "train.epochs=3"]
 
 
+class SlowingClock:
+    """Each step takes a millisecond longer than the one before, whatever the machine does:
+    every stretch after a phase's first is slower than its best, and by more than
+    ``SLOW_RATIO`` while stretches are short (the real clock let a warming-up run's
+    stretches get faster, so the guard sometimes never looked in the first epoch)."""
+
+    def __init__(self) -> None:
+        self.now, self.step = 0.0, 0.0
+
+    def perf_counter(self) -> float:
+        self.step += 0.001
+        self.now += self.step
+        return self.now
+
+
 @pytest.fixture
 def core_taken(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A run on 2 chosen threads whose every stretch after the first looks slow, on a
-    machine where another program holds a core."""
+    """A run on 2 chosen threads whose steps keep getting slower, on a machine where another
+    program holds a core."""
     monkeypatch.setattr(pipeline, "default_threads", lambda _preset, _dataset: 2)
     monkeypatch.setattr(thread_guard, "free_cores", lambda: 1)
     monkeypatch.setattr(thread_guard, "STRETCH", 2)
-    monkeypatch.setattr(thread_guard, "SLOW_RATIO", 0.0)  # any stretch not the best is slow
+    monkeypatch.setattr(thread_guard, "time", SlowingClock())
 
 
 def counting_threads(seen: list[tuple[str, int]]):

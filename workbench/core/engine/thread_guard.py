@@ -57,7 +57,7 @@ class ThreadGuard:
     """
 
     look: Callable[[], int] = lambda: free_cores()  # noqa: E731 - looked up when called
-    clock: Callable[[], float] = time.perf_counter
+    clock: Callable[[], float] = lambda: time.perf_counter()  # noqa: E731 - as look
     threads: int | None = None  # the count in force; None: not watching
     changes: list[ThreadChange] = field(default_factory=list)
     _on_change: Callable[[int], None] | None = None
