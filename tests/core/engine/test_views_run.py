@@ -6,9 +6,9 @@ from typing import Any
 
 import torch
 
-from workbench.core.data.batches import natural_steps
+from workbench.core.data.batches import Progress, natural_steps
 from workbench.core.data.views import ViewTrainSet, needs_images, view_of
-from workbench.core.distill.step_loss import cross_entropy_objective
+from workbench.core.distill.step_loss import TEACHER_LOGITS, cross_entropy_objective
 from workbench.core.engine.loop import Hooks, predict
 from workbench.core.engine.phases import cache_teacher
 from workbench.core.models import build_model
@@ -72,3 +72,18 @@ def test_views_keep_the_steps_per_epoch_and_the_baseline_sees_them_too() -> None
 def test_views_need_images() -> None:
     assert needs_images((1, 28, 28)) is None
     assert "(784,)" in (needs_images((784,)) or "")
+
+
+def test_steps_read_ahead_carry_the_teacher_output_of_their_own_views(tmp_path: Path) -> None:
+    """What a moving T's ``prepare`` reads for several steps is what each step takes."""
+    ctx, _teacher = views_context(tmp_path)
+    train_set = ctx.student_train_set({TEACHER_LOGITS: ctx.teacher_logits})
+    order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(1))
+    block = [order[:50], order[50:120], order[120:130]]
+    assert (block[1] >= 2 * train_set.images).any()
+    ahead = train_set.ahead(block, Progress(7, 100, 20))
+    taken = [train_set.take(positions) for positions in block]
+    assert torch.equal(ahead.extras[TEACHER_LOGITS],
+                       torch.cat([batch.extras[TEACHER_LOGITS] for batch in taken]))
+    assert torch.equal(ahead.labels, torch.cat([batch.labels for batch in taken]))
+    assert ahead.sizes == [50, 70, 10] and [p.step for p in ahead.progress] == [7, 8, 9]

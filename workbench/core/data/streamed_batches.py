@@ -24,7 +24,7 @@ train set is collected after its fit, or at ``close()``.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,15 +158,15 @@ class StreamedTrainSet(TrainSet):
         self.feed.start(self.loader, self.tasks, self.rows, batches)
         return iter(batches)
 
-    def take(self, positions: torch.Tensor, progress: Progress | None = None) -> Batch:
+    def take(self, positions: torch.Tensor, progress: Progress | None = None,
+             prepared: Mapping[str, torch.Tensor] | None = None) -> Batch:
         inputs = self.feed.next_inputs(positions)
         if inputs is None:
-            return super().take(positions, progress)
-        device = self.rows.device
-        rows = self.rows.index_select(0, positions.to(device))
-        return Batch(inputs.to(device), self.labels.index_select(0, rows),
-                     {name: tensor.index_select(0, rows) for name, tensor in self.extras.items()},
-                     self.fully_labeled, positions, progress or Progress())
+            return super().take(positions, progress, prepared)
+        rows, extras = self.rows_and_extras(positions.to(self.rows.device))
+        return Batch(inputs.to(self.rows.device), self.labels.index_select(0, rows),
+                     {**extras, **(prepared or {})}, self.fully_labeled, positions,
+                     progress or Progress())
 
     def close(self) -> None:
         """Stop the worker processes now (they also stop when the train set is collected)."""

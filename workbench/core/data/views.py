@@ -21,8 +21,8 @@ source-pixel maps (about 0.2 ms for 128 images of 28x28 on one CPU core).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import torch
 
@@ -147,14 +147,25 @@ class ViewTrainSet(TrainSet):
         """Rows without views: what the caller's steps per epoch are counted on."""
         return int(self.rows.shape[0])
 
-    def take(self, positions: torch.Tensor, progress: Progress | None = None) -> Batch:
+    def take(self, positions: torch.Tensor, progress: Progress | None = None,
+             prepared: Mapping[str, torch.Tensor] | None = None) -> Batch:
         """The batch of (image, view) pairs at ``positions``; its positions are the images'."""
         assert self.plan is not None
-        views = positions.div(self.images, rounding_mode="floor")
-        local = positions - views * self.images
-        plain = super().take(local, progress)
+        views, local = self._split(positions)
+        rows, extras = self.rows_and_extras(positions)
+        inputs = render_codes(self.inputs.index_select(0, rows), self.plan.codes[views, rows])
+        return Batch(inputs, self.labels.index_select(0, rows), {**extras, **(prepared or {})},
+                     self.fully_labeled, local, progress or Progress())
+
+    def rows_and_extras(self, positions: torch.Tensor
+                        ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The images' rows, and the extras of the views at ``positions``."""
+        views, local = self._split(positions)
         rows = self.rows.index_select(0, local)
         flat = views * self.inputs.shape[0] + rows
-        return replace(plain, inputs=render_codes(plain.inputs, self.plan.codes[views, rows]),
-                       extras={name: tensor.index_select(0, flat)
-                               for name, tensor in self.extras.items()})
+        return rows, {name: tensor.index_select(0, flat) for name, tensor in self.extras.items()}
+
+    def _split(self, positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(view, image position) of each position."""
+        views = positions.div(self.images, rounding_mode="floor")
+        return views, positions - views * self.images

@@ -133,7 +133,7 @@ class Curriculum:
                                                          first.steps_per_epoch))]
                               for index in range(steps)], dtype=draws.dtype)
         picks = torch.minimum(draws.mul_(sizes).long(), sizes.long() - 1)
-        stretch = max(1, steps // RESORTS_PER_EPOCH) if self.kind == "self-paced" else steps
+        stretch = self.fixed_steps(steps)
         for begin in range(0, steps, stretch):
             if self.kind == "self-paced":
                 self.order = self._sorted()
@@ -141,6 +141,11 @@ class Curriculum:
             if views is not None:
                 chosen += views[begin:begin + stretch].to(chosen.device)
             yield from chosen
+
+    def fixed_steps(self, steps: int) -> int:
+        """Self-paced: a stretch between re-sorts (the next one follows the losses seen);
+        otherwise the whole epoch is drawn at once."""
+        return max(1, steps // RESORTS_PER_EPOCH) if self.kind == "self-paced" else steps
 
     def observe(self, positions: torch.Tensor, student_logits: torch.Tensor) -> None:
         """Self-paced: the student's loss on these rows becomes their difficulty."""
@@ -194,6 +199,11 @@ class SelfPaced:
         if batch.positions is not None:
             self.curriculum.observe(batch.positions, logits[0])
         return losses
+
+    @property
+    def prepare(self) -> Any:
+        """The inner objective's (steps read ahead stay within a stretch: ``fixed_steps``)."""
+        return getattr(self.inner, "prepare", None)
 
     def metrics(self, progress: Progress) -> dict[str, float]:
         reported = getattr(self.inner, "metrics", None)

@@ -33,14 +33,14 @@ DKD is ``distill.loss: dkd`` of the offline method (see offline.py and strategy.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
 from workbench.core.config.params import Param
-from workbench.core.data.batches import UNLABELED, Batch, Progress
+from workbench.core.data.batches import UNLABELED, Batch, Progress, StepsAhead
 from workbench.core.distill.losses import hard_loss
 from workbench.core.distill.schedule import Schedule
 from workbench.core.distill.step_loss import (TEACHER_LOGITS, DistillLoss, StepLoss,
@@ -51,6 +51,8 @@ __all__ = ["TEACHER_LOGITS", "DKD_PARAMS", "DKDObjective", "decoupled_kl", "dkd_
 
 DKD_TEACHER = "dkd_teacher"  # batch extra: ``teacher_parts`` at a fixed T, one row per image
 DKD_TARGETS = "dkd_targets"  # batch extra: the target class (label, or the teacher's top one)
+STEP_DKD_TEACHER = "dkd_teacher_at_step_t"  # the two above, made ahead at each step's own T
+STEP_DKD_TARGETS = "dkd_targets_at_step_t"
 TINY = torch.finfo(torch.float32).tiny  # 1 - p_c below this is taken as this (log stays finite)
 
 DKD_PARAMS = (
@@ -93,18 +95,21 @@ def dkd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, labels:
     return alpha * hard + ramp * temperature ** 2 * soft, hard, soft
 
 
-def teacher_parts(teacher_logits: torch.Tensor, targets: torch.Tensor, temperature: float,
-                  tckd_weight: float, nckd_weight: float) -> torch.Tensor:
+def teacher_parts(teacher_logits: torch.Tensor, targets: torch.Tensor,
+                  temperature: float | torch.Tensor, tckd_weight: float,
+                  nckd_weight: float) -> torch.Tensor:
     """All a DKD step needs of the teacher at T and the two weights, one row per image.
 
     Columns (w_t, w_n the TCKD and NCKD weights, b = [p^T_c, 1 - p^T_c]):
     q = w_n p̂^T + w_t p^T_c onehot(c) (C columns) | w_n + w_t p^T_c | w_n - w_t (1 - p^T_c)
-    | w_t sum b log b + w_n sum p̂^T log p̂^T. Made once per fit at a fixed T, per batch
-    when T moves. Worked out in log space, so a teacher sure of one class (a top-1 answer:
-    the others far below) still gets its p̂ over the rest, as ``decoupled_kl`` does.
+    | w_t sum b log b + w_n sum p̂^T log p̂^T. Made once per fit at a fixed T; when T
+    moves, for several steps at once with ``temperature`` a column (each row's step's
+    T; see ``DKDObjective.prepare``). Worked out in log space, so a teacher sure of one
+    class (a top-1 answer: the others far below) still gets its p̂ over the rest, as
+    ``decoupled_kl`` does.
     """
     column = targets.unsqueeze(1)
-    scaled = teacher_logits.float() * (1.0 / temperature)
+    scaled = teacher_logits.float() / temperature
     log_probs = torch.log_softmax(scaled, dim=1)
     log_hat = torch.log_softmax(scaled.scatter(1, column, -torch.inf), dim=1)  # -inf at c
     log_rest = (log_probs - log_hat).amin(1, keepdim=True)  # the same for every k != c
@@ -189,13 +194,33 @@ class DKDObjective:
     def ramp(self, progress: Progress) -> float:
         return min(progress.epoch / self.warmup, 1.0) if self.warmup else 1.0
 
+    @property
+    def prepare(self) -> Callable[[StepsAhead], dict[str, torch.Tensor]] | None:
+        """A moving T: the teacher's parts of upcoming steps, each at its own T, made at
+        once (about twenty kernels over a block instead of over every batch)."""
+        return self._parts_ahead if self.schedule.moves_temperature else None
+
+    def _parts_ahead(self, ahead: StepsAhead) -> dict[str, torch.Tensor]:
+        if TEACHER_LOGITS not in ahead.extras:
+            return {}
+        with torch.no_grad():
+            teacher = ahead.extras[TEACHER_LOGITS]
+            targets = dkd_targets(ahead.labels, teacher)
+            temperature = ahead.per_row(self.schedule.temperatures(ahead.progress))
+            parts = teacher_parts(teacher, targets, temperature, self.tckd_weight,
+                                  self.nckd_weight)
+        return {STEP_DKD_TEACHER: parts, STEP_DKD_TARGETS: targets}
+
     def __call__(self, logits: Sequence[torch.Tensor], batch: Batch) -> list[StepLoss]:
         alpha, temperature = self.schedule.at(batch.progress.fraction)
         ramp, labels = self.ramp(batch.progress), batch.labels
-        if DKD_TEACHER in batch.extras and not self.schedule.moves_temperature:
+        if STEP_DKD_TEACHER in batch.extras:
+            parts = batch.extras[STEP_DKD_TEACHER]
+            targets = labels if batch.fully_labeled else batch.extras[STEP_DKD_TARGETS]
+        elif DKD_TEACHER in batch.extras and not self.schedule.moves_temperature:
             parts = batch.extras[DKD_TEACHER]
             targets = labels if batch.fully_labeled else batch.extras[DKD_TARGETS]
-        else:  # a moving T: the teacher's side at this step's T
+        else:  # a moving T without parts made ahead: the teacher's side at this step's T
             with torch.no_grad():
                 teacher = batch.extras[TEACHER_LOGITS]
                 targets = labels if batch.fully_labeled else dkd_targets(labels, teacher)

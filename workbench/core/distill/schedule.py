@@ -15,9 +15,11 @@ resumed fit sees the same values as an uninterrupted one.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workbench.core.config.params import Param
+from workbench.core.data.batches import Progress
 
 SCHEDULES = ("constant", "linear", "cosine", "step")
 STAGES = 4  # the 'step' schedule's equal stages
@@ -70,6 +72,10 @@ class Schedule:
             else self.temperature_end
         return (scheduled(self.kind, self.alpha, alpha_end, fraction),
                 scheduled(self.kind, self.temperature, temperature_end, fraction))
+
+    def temperatures(self, progress: Sequence[Progress]) -> list[float]:
+        """T at each of these steps."""
+        return [self.at(step.fraction)[1] for step in progress]
 
     def metrics(self, fraction: float) -> dict[str, float]:
         """The α and T at ``fraction``, named for the epoch event (and metrics.jsonl)."""

@@ -25,11 +25,13 @@ from typing import Protocol
 import torch
 import torch.nn.functional as F
 
-from workbench.core.data.batches import UNLABELED, Batch, Progress
+from workbench.core.data.batches import UNLABELED, Batch, Progress, StepsAhead
 from workbench.core.distill.losses import hard_loss, soft_targets
 from workbench.core.distill.schedule import Schedule
 
 TEACHER_LOGITS = "teacher_logits"  # batch extra: the teacher's raw logits per row
+STEP_PROBS = "probs_at_step_t"  # batch extras made ahead (``prepare``) at each step's own T
+STEP_NEG_ENTROPY = "neg_entropy_at_step_t"
 
 
 class StepLoss(Protocol):
@@ -150,15 +152,31 @@ class KDObjective:
     """Hinton KD of each model, with alpha and T taken from ``schedule`` at each step.
 
     Batches carry ``probs``/``neg_entropy`` (softened once at a fixed T) or the
-    teacher's raw logits (``TEACHER_LOGITS``), softened per batch at the step's T:
-    a [batch x classes] softmax, the price of a moving T.
+    teacher's raw logits (``TEACHER_LOGITS``). With a moving T the loop's
+    ``prepare`` softens several steps' rows at once, each at its step's T
+    (``STEP_PROBS``); a batch without them is softened at its step's T here.
     """
 
     schedule: Schedule
 
+    @property
+    def prepare(self) -> Callable[[StepsAhead], dict[str, torch.Tensor]] | None:
+        """A moving T: the soft targets of upcoming steps, each at its own T, made at once."""
+        return self._soft_targets_ahead if self.schedule.moves_temperature else None
+
+    def _soft_targets_ahead(self, ahead: StepsAhead) -> dict[str, torch.Tensor]:
+        if TEACHER_LOGITS not in ahead.extras:
+            return {}
+        with torch.no_grad():
+            targets = soft_targets(ahead.extras[TEACHER_LOGITS],
+                                   ahead.per_row(self.schedule.temperatures(ahead.progress)))
+        return {STEP_PROBS: targets.probs, STEP_NEG_ENTROPY: targets.neg_entropy}
+
     def __call__(self, logits: Sequence[torch.Tensor], batch: Batch) -> list[StepLoss]:
         alpha, temperature = self.schedule.at(batch.progress.fraction)
-        if "probs" in batch.extras and not self.schedule.moves_temperature:
+        if STEP_PROBS in batch.extras:
+            probs, neg_entropy = batch.extras[STEP_PROBS], batch.extras[STEP_NEG_ENTROPY]
+        elif "probs" in batch.extras and not self.schedule.moves_temperature:
             probs, neg_entropy = batch.extras["probs"], batch.extras["neg_entropy"]
         else:
             with torch.no_grad():

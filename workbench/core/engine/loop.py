@@ -37,6 +37,7 @@ from workbench.core.stream.events import (EpochEnded, Event, PhaseEnded, PhaseSt
                                           RunPaused, StepEnded, ThreadsChanged)
 from workbench.core.engine.distributed import SINGLE_PROCESS, Ranks, Share
 from workbench.core.engine.optim import build_optimizer, build_schedule
+from workbench.core.engine.steps_ahead import steps_ahead
 from workbench.core.engine.thread_guard import ThreadGuard
 from workbench.core.engine.train_hits import TrainHits
 from workbench.core.distill.step_loss import Objective, StepLoss
@@ -170,11 +171,14 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
         for learner in learners:
             learner.model.train()
             learner.loss_sum, learner.hits = 0.0, TrainHits()
-        for positions in train_set.positions(recipe.batch_size, steps,
-                                             Progress(step, total, steps), generator):
+        drawn = train_set.positions(recipe.batch_size, steps, Progress(step, total, steps),
+                                    generator)
+        for positions, prepared in steps_ahead(objective, train_set, drawn,
+                                               Progress(step, total, steps)):
             share = hooks.ranks.share(positions)  # this rank's part of the global batch
             batch = train_set.take(share.positions.to(train_set.rows.device),
-                                   Progress(step, total, steps))
+                                   Progress(step, total, steps),
+                                   {name: rows[share.part] for name, rows in prepared.items()})
             inputs = _augment(batch.inputs, spec.augment, generator, share)
             logits = [runner(inputs) for runner in runners]
             losses = hooks.ranks.reduced(_checked(objective(logits, batch), len(learners)),
