@@ -1,6 +1,7 @@
 """Shared set-up for benchmark scripts: real Fashion-MNIST when present, else synthetic."""
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
@@ -26,6 +27,26 @@ def median_seconds(work: Callable[[], object]) -> float:
     started = time.perf_counter()
     work()
     return time.perf_counter() - started
+
+
+def cpu_seconds(work: Callable[[], object]) -> float:
+    """CPU seconds of this process while ``work`` runs (other jobs' load does not count)."""
+    started = time.process_time()
+    work()
+    return time.process_time() - started
+
+
+def add_clock_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="cpu: this process's CPU seconds (steadier on a shared machine; "
+                        "use with --threads 1)")
+
+
+def use_clock(clock: str) -> None:
+    """Time every sample of ``interleaved_samples`` on ``clock`` (see ``add_clock_option``)."""
+    global median_seconds
+    if clock == "cpu":
+        median_seconds = cpu_seconds
 
 
 def interleaved_samples(variants: dict[str, Callable[[], object]],

@@ -7,7 +7,8 @@ preset's data; the teacher's logits are random (the cost does not depend on thei
 values). Variants are interleaved in rotating order, each ratio is taken within a
 round, medians over rounds (see _common.py).
 
-    nice -n 10 python benchmarks/teaching_overhead.py [--rounds 5] [--preset fashion-kd]
+    nice -n 10 python benchmarks/teaching_overhead.py [--rounds 5] [--preset fashion-kd] \
+        [--threads 1 --clock cpu]
 """
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402
 from _common import interleaved_samples, load_preset, paired_ratio  # noqa: E402
 
 from workbench.core.data.batches import TrainSet  # noqa: E402
 from workbench.core.data.prepare import load_dataset, prepare  # noqa: E402
 from workbench.core.distill.losses import soft_targets  # noqa: E402
 from workbench.core.distill.schedule import Schedule  # noqa: E402
-from workbench.core.distill.step_loss import cross_entropy_objective  # noqa: E402
+from workbench.core.distill.step_loss import Objective, cross_entropy_objective  # noqa: E402
 from workbench.core.distill.strategy import TeachingStrategy  # noqa: E402
 from workbench.core.engine.loop import Hooks, PhaseSpec, fit  # noqa: E402
 from workbench.core.models import build_model  # noqa: E402
@@ -51,6 +53,22 @@ class TrainSets:
                                        "neg_entropy": targets.neg_entropy})
 
 
+class StepByStep:
+    """An objective with nothing read ahead (engine/steps_ahead.py): with a moving T the
+    teacher's side is made for every batch."""
+
+    prepare = None
+
+    def __init__(self, inner: Objective) -> None:
+        self.inner = inner
+
+    def __call__(self, logits, batch):  # noqa: ANN001, ANN204
+        return self.inner(logits, batch)
+
+    def metrics(self, progress):  # noqa: ANN001, ANN201
+        return self.inner.metrics(progress)  # type: ignore[attr-defined]
+
+
 def strategies(alpha: float, temperature: float) -> dict[str, TeachingStrategy]:
     constant = Schedule("constant", alpha, temperature)
     moving = Schedule("cosine", alpha, temperature, alpha_end=0.9, temperature_end=1.0)
@@ -72,7 +90,9 @@ def main() -> None:
     parser.add_argument("--preset", default="fashion-kd", help="experiment whose student and "
                         "training recipe are timed (its teacher is not used)")
     parser.add_argument("--set", action="append", default=[], help="preset override")
+    _common.add_clock_option(parser)
     args = parser.parse_args()
+    _common.use_clock(args.clock)
     if args.threads:
         torch.set_num_threads(args.threads)
     preset, dataset_name = load_preset(args.preset, ["train.epochs=1", "train.schedule=constant",
@@ -98,22 +118,33 @@ def main() -> None:
         fit(PhaseSpec(preset.train, 0), ["student"], [student()], strategy.objective(train_set),
             train_set, None, hooks)
 
+    def step_by_step(strategy: TeachingStrategy) -> None:
+        """The teacher's side made at every step, as before steps were read ahead."""
+        train_set = strategy.train_set(sets, teacher_logits)  # type: ignore[arg-type]
+        fit(PhaseSpec(preset.train, 0), ["student"], [student()],
+            StepByStep(strategy.objective(train_set)), train_set, None, hooks)
+
     variants = {"plain": plain}
     for name, strategy in strategies(preset.distill.alpha, preset.distill.temperature).items():
         variants[name] = lambda strategy=strategy: taught(strategy)
+    everything = strategies(preset.distill.alpha, preset.distill.temperature)["dkd + all"]
+    variants["dkd + all, step by step"] = lambda: step_by_step(everything)
     samples = interleaved_samples(variants, args.rounds)
     medians = {name: statistics.median(values) for name, values in samples.items()}
     print(f"data: {dataset_name}, {data.train_rows.shape[0]} training images, student "
           f"{preset.student.name}, batch {preset.train.batch_size}, threads "
-          f"{torch.get_num_threads()}, {args.rounds} rounds (median seconds per epoch)")
+          f"{torch.get_num_threads()}, {args.rounds} rounds, {args.clock} clock (median "
+          "seconds per epoch)")
     for name, seconds in medians.items():
-        print(f"  {name:<16} {seconds:7.3f} s")
+        print(f"  {name:<24} {seconds:7.3f} s")
     print("epoch cost / plain epoch, taken round by round: median [quartiles]")
     for name in variants:
         if name == "plain":
             continue
         ratio, low, high = paired_ratio(samples, name, "plain")
-        print(f"  {name + ':':<17} {ratio:.3f}x [{low:.3f}-{high:.3f}]  (goal <= {GOAL})")
+        print(f"  {name + ':':<25} {ratio:.3f}x [{low:.3f}-{high:.3f}]  (goal <= {GOAL})")
+    ratio, low, high = paired_ratio(samples, "dkd + all", "dkd + all, step by step")
+    print(f"read ahead / step by step, dkd + all: {ratio:.3f}x [{low:.3f}-{high:.3f}]")
     if not all(math.isfinite(value) for value in medians.values()):
         sys.exit(1)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -39,13 +38,6 @@ from workbench.core.stream.control import RunControl  # noqa: E402
 GOAL = 1.15
 
 
-def cpu_seconds(work) -> float:  # noqa: ANN001
-    """CPU seconds of this process while ``work`` runs (other jobs' load does not count)."""
-    started = time.process_time()
-    work()
-    return time.process_time() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
@@ -53,12 +45,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--preset", default="fashion-kd")
     parser.add_argument("--set", action="append", default=[], help="preset override")
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="cpu: this process's CPU seconds (steadier on a shared machine; "
-                        "use with --threads 1)")
+    _common.add_clock_option(parser)
     args = parser.parse_args()
-    if args.clock == "cpu":
-        _common.median_seconds = cpu_seconds
+    _common.use_clock(args.clock)
     if args.threads:
         torch.set_num_threads(args.threads)
     preset, dataset_name = load_preset(args.preset, ["train.epochs=1", "train.schedule=constant",

@@ -10,8 +10,9 @@ generations, a teaching assistant's stage) gets them alike:
 - ``curriculum``: which training images each step may draw (curriculum.py).
 
 A fixed-T fit prepares the teacher's side once (KD: ``probs``/``neg_entropy``,
-DKD: ``dkd.teacher_parts``); a moving T carries the raw logits and softens them per
-batch (a [batch x classes] softmax, the price of a moving T).
+DKD: ``dkd.teacher_parts``); a moving T carries the raw logits, and the objective's
+``prepare`` softens them for blocks of upcoming steps, each row at its own step's T
+(engine/steps_ahead.py).
 """
 from __future__ import annotations
 
