@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 import torch
 
 PRESET = """\
@@ -70,11 +71,19 @@ def _cache_file(cache: Path) -> dict[str, torch.Tensor]:
     return torch.load(files[0], weights_only=True)
 
 
-def test_two_processes_train_the_weights_one_process_trains(tmp_path: Path) -> None:
+# A moving T under DKD: the teacher's parts are made ahead for blocks of steps over the
+# whole global batches, and each rank takes its own rows' parts (engine/steps_ahead.py).
+MOVING_T_DKD = ("--set", "distill.loss=dkd", "--set", "distill.schedule=cosine",
+                "--set", "distill.temperature_end=1.5")
+
+
+@pytest.mark.parametrize("strategy", [(), MOVING_T_DKD], ids=["kd", "dkd-moving-t"])
+def test_two_processes_train_the_weights_one_process_trains(tmp_path: Path,
+                                                            strategy: tuple[str, ...]) -> None:
     preset = tmp_path / "tiny-ddp.yaml"
     preset.write_text(PRESET)
-    one = _start(preset, tmp_path / "runs-1", tmp_path / "cache-1")
-    two = _start(preset, tmp_path / "runs-2", tmp_path / "cache-2", "--nproc", "2")
+    one = _start(preset, tmp_path / "runs-1", tmp_path / "cache-1", *strategy)
+    two = _start(preset, tmp_path / "runs-2", tmp_path / "cache-2", "--nproc", "2", *strategy)
     _, single, _ = _finish(one)
     _, double, stderr = _finish(two)
 
