@@ -12,6 +12,7 @@ import torch
 
 from tests.core.conftest import tiny_preset
 from workbench.core.data.batches import UNLABELED, Batch, Progress
+from workbench.core.distill import curriculum as curriculum_module
 from workbench.core.distill.curriculum import (FULL_AT, STAGES, SelfPaced, build_curriculum,
                                                pacing, teacher_difficulty)
 from workbench.core.distill.step_loss import TEACHER_LOGITS, kd_objective
@@ -200,3 +201,38 @@ def test_the_fast_sort_orders_exactly_as_a_stable_float_sort(kind: str) -> None:
         curriculum.difficulty = difficulty.clone()
         keys = -difficulty if kind == "hard-first" else difficulty
         assert torch.equal(curriculum._sorted(), torch.argsort(keys, stable=True))
+
+
+def written_step_by_step(difficulty: torch.Tensor, targets: torch.Tensor,
+                         seen: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+    """The rule, one step at a time: each step's losses replace the rows it drew, a row
+    drawn twice in one step keeping the larger."""
+    difficulty = difficulty.clone()
+    for positions, logits in seen:
+        losses = torch.nn.functional.cross_entropy(logits, targets[positions], reduction="none")
+        for row in positions.unique().tolist():
+            difficulty[row] = losses[positions == row].max()
+    return difficulty
+
+
+@pytest.mark.parametrize("settle_elements", [1 << 21, 50])
+def test_self_paced_losses_worked_out_later_are_the_ones_written_step_by_step(
+        settle_elements: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept logits settled at the re-sort (or when too many are kept): rows drawn in
+    several steps take the latest step's loss, rows drawn twice in one step the larger."""
+    monkeypatch.setattr(curriculum_module, "SETTLE_ELEMENTS", settle_elements)
+    logits, labels, _rank = known_difficulty()
+    curriculum = build_curriculum("self-paced", "linear", 0.25, logits, labels,
+                                  torch.arange(ROWS))
+    assert curriculum is not None
+    before = curriculum.difficulty.clone()
+    generator = torch.Generator().manual_seed(3)
+    seen = [(torch.randint(0, ROWS // 4, (12,), generator=generator),
+             torch.randn(12, 5, generator=generator) * 3) for _ in range(9)]
+    for positions, student in seen:
+        curriculum.observe(positions, student)
+    settled = curriculum.state()["difficulty"]
+    expected = written_step_by_step(before, curriculum.targets, seen)
+    assert not torch.equal(expected, before)
+    assert torch.equal(settled, expected)
+    assert torch.equal(curriculum._sorted(), torch.argsort(expected, stable=True))

@@ -41,6 +41,7 @@ PACINGS = ("linear", "root", "step")
 FULL_AT = 0.5  # every image is eligible from half the fit on
 STAGES = 4  # the 'step' pacing's stages before the whole set
 RESORTS_PER_EPOCH = 4  # self-paced: how often the pool follows the running losses
+SETTLE_ELEMENTS = 1 << 21  # self-paced: student logits kept before their losses are worked out
 
 CURRICULUM_PARAMS = (
     Param("curriculum", "str", "none", "order of the training images by the teacher's loss "
@@ -97,6 +98,8 @@ class Curriculum:
     targets: torch.Tensor
     views: int = 1
     order: torch.Tensor = field(init=False)
+    _seen: list[tuple[torch.Tensor, torch.Tensor]] = field(init=False, default_factory=list)
+    _seen_elements: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.difficulty = self.difficulty.float().clone()
@@ -109,6 +112,7 @@ class Curriculum:
         does: the same stable order comes from an int32 sort, ~10x faster than a float
         one on CPU (0.5 vs 5.4 ms for 55k rows; self-paced sorts 4 times an epoch).
         """
+        self._settle()
         keys = self.difficulty
         if bool((keys >= 0).all()):  # not a NaN, not negative
             keys = (keys + 0.0).view(torch.int32)  # + 0.0: -0.0 becomes 0.0, as it compares
@@ -148,23 +152,50 @@ class Curriculum:
         return max(1, steps // RESORTS_PER_EPOCH) if self.kind == "self-paced" else steps
 
     def observe(self, positions: torch.Tensor, student_logits: torch.Tensor) -> None:
-        """Self-paced: the student's loss on these rows becomes their difficulty."""
+        """Self-paced: the student's loss on these rows becomes their difficulty.
+
+        Difficulty is only read when the pool is re-sorted (and saved), so a step only
+        keeps its logits; ``_settle`` works out the losses of every step since in one go
+        (a handful of kernels over thousands of rows instead of four per step).
+        """
+        logits = student_logits.detach()
+        self._seen.append((positions, logits))
+        self._seen_elements += logits.numel()
+        if self._seen_elements >= SETTLE_ELEMENTS:
+            self._settle()
+
+    def _settle(self) -> None:
+        """The kept steps' losses into ``difficulty``, as if written step by step: a row
+        takes its loss from the latest step that drew it, the larger one where that step
+        drew it twice (deterministic, unlike a copy)."""
+        if not self._seen:
+            return
         with torch.no_grad():
-            positions = positions.to(self.difficulty.device)
-            targets = self.targets.index_select(0, positions)
-            losses = F.cross_entropy(student_logits.detach().float().to(targets.device), targets,
-                                     reduction="none")
-            # a row drawn twice in a batch keeps its larger loss (deterministic, unlike a copy)
+            device = self.difficulty.device
+            positions = torch.cat([seen.to(device) for seen, _ in self._seen])
+            losses = F.cross_entropy(torch.cat([logits.float().to(device)
+                                                for _, logits in self._seen]),
+                                     self.targets.index_select(0, positions), reduction="none")
+            sizes = torch.tensor([int(seen.shape[0]) for seen, _ in self._seen], device=device)
+            steps = torch.arange(len(self._seen), device=device).repeat_interleave(sizes)
+            latest = torch.full_like(self.difficulty, -1, dtype=torch.long).scatter_reduce_(
+                0, positions, steps, reduce="amax")
+            losses.masked_fill_(steps != latest.index_select(0, positions), -torch.inf)
             self.difficulty.scatter_reduce_(0, positions, losses, reduce="amax",
                                             include_self=False)
+        self._seen.clear()
+        self._seen_elements = 0
 
     def metrics(self, progress: Progress) -> dict[str, float]:
         return {"eligible_fraction": self._pool_size(progress) / max(1, self.order.shape[0])}
 
     def state(self) -> dict[str, Any]:
+        self._settle()
         return {"difficulty": self.difficulty.clone(), "order": self.order.clone()}
 
     def load_state(self, state: dict[str, Any]) -> None:
+        self._seen.clear()
+        self._seen_elements = 0
         self.difficulty = state["difficulty"].clone()
         self.order = state["order"].clone()
 
