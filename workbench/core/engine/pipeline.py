@@ -6,7 +6,6 @@ folder is created for it.
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
