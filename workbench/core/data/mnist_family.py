@@ -67,8 +67,8 @@ def _read(name: str, classes: tuple[str, ...], files: dict[str, Path],
 def _missing_message(name: str, folders: list[Path]) -> str:
     looked = "\n".join(f"  - {folder}" for folder in folders)
     package = DEBIAN_PACKAGES.get(name)
-    ways = [f"set data.root to a folder holding the four IDX files "
-            f"(train-images-idx3-ubyte[.gz], ...)",
+    ways = ["set data.root to a folder holding the four IDX files "
+            "(train-images-idx3-ubyte[.gz], ...)",
             "or set the WORKBENCH_DATA environment variable to such a folder"]
     if package:
         ways.append(f"or on Debian/Ubuntu: apt-get install {package}")
