@@ -35,6 +35,10 @@ class Progress:
         """The epoch this step belongs to, from 1."""
         return self.step // max(self.steps_per_epoch, 1) + 1
 
+    def later(self, steps: int) -> Progress:
+        """The step ``steps`` after this one, in the same fit."""
+        return Progress(self.step + steps, self.total, self.steps_per_epoch)
+
 
 @dataclass(frozen=True)
 class Batch:
@@ -141,10 +145,9 @@ class TrainSet:
     def ahead(self, block: list[torch.Tensor], first: Progress) -> StepsAhead:
         """The rows of the steps ``block`` (their positions), the first at ``first``."""
         rows, extras = self.rows_and_extras(torch.cat(block).to(self.rows.device))
-        progress = [Progress(first.step + index, first.total, first.steps_per_epoch)
-                    for index in range(len(block))]
         return StepsAhead(self.labels.index_select(0, rows), extras, self.fully_labeled,
-                          progress, [int(positions.shape[0]) for positions in block])
+                          [first.later(index) for index in range(len(block))],
+                          [int(positions.shape[0]) for positions in block])
 
     def fixed_steps(self, steps: int) -> int:
         """Consecutive steps whose positions are drawn together (see ``BatchSampler``)."""

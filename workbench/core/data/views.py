@@ -151,21 +151,25 @@ class ViewTrainSet(TrainSet):
              prepared: Mapping[str, torch.Tensor] | None = None) -> Batch:
         """The batch of (image, view) pairs at ``positions``; its positions are the images'."""
         assert self.plan is not None
-        views, local = self._split(positions)
-        rows, extras = self.rows_and_extras(positions)
+        views, local, rows = self._locate(positions)
         inputs = render_codes(self.inputs.index_select(0, rows), self.plan.codes[views, rows])
-        return Batch(inputs, self.labels.index_select(0, rows), {**extras, **(prepared or {})},
+        return Batch(inputs, self.labels.index_select(0, rows),
+                     {**self._view_extras(views, rows), **(prepared or {})},
                      self.fully_labeled, local, progress or Progress())
 
     def rows_and_extras(self, positions: torch.Tensor
                         ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The images' rows, and the extras of the views at ``positions``."""
-        views, local = self._split(positions)
-        rows = self.rows.index_select(0, local)
-        flat = views * self.inputs.shape[0] + rows
-        return rows, {name: tensor.index_select(0, flat) for name, tensor in self.extras.items()}
+        views, _local, rows = self._locate(positions)
+        return rows, self._view_extras(views, rows)
 
-    def _split(self, positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(view, image position) of each position."""
+    def _locate(self, positions: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(view, image position, dataset row) of each position."""
         views = positions.div(self.images, rounding_mode="floor")
-        return views, positions - views * self.images
+        local = positions - views * self.images
+        return views, local, self.rows.index_select(0, local)
+
+    def _view_extras(self, views: torch.Tensor, rows: torch.Tensor) -> dict[str, torch.Tensor]:
+        flat = views * self.inputs.shape[0] + rows  # extras are laid out view by view
+        return {name: tensor.index_select(0, flat) for name, tensor in self.extras.items()}

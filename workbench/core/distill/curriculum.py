@@ -133,9 +133,8 @@ class Curriculum:
         draws = torch.rand(steps, batch_size, generator=generator)
         views = (torch.randint(self.views, (steps, batch_size), generator=generator)
                  .mul_(self.order.shape[0]) if self.views > 1 else None)
-        sizes = torch.tensor([[self._pool_size(Progress(first.step + index, first.total,
-                                                         first.steps_per_epoch))]
-                              for index in range(steps)], dtype=draws.dtype)
+        sizes = torch.tensor([[self._pool_size(first.later(index))] for index in range(steps)],
+                             dtype=draws.dtype)
         picks = torch.minimum(draws.mul_(sizes).long(), sizes.long() - 1)
         stretch = self.fixed_steps(steps)
         for begin in range(0, steps, stretch):

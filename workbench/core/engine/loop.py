@@ -171,10 +171,9 @@ def fit(spec: PhaseSpec, phases: Sequence[str], models: Sequence[nn.Module],
         for learner in learners:
             learner.model.train()
             learner.loss_sum, learner.hits = 0.0, TrainHits()
-        drawn = train_set.positions(recipe.batch_size, steps, Progress(step, total, steps),
-                                    generator)
-        for positions, prepared in steps_ahead(objective, train_set, drawn,
-                                               Progress(step, total, steps)):
+        first = Progress(step, total, steps)
+        drawn = train_set.positions(recipe.batch_size, steps, first, generator)
+        for positions, prepared in steps_ahead(objective, train_set, drawn, first):
             share = hooks.ranks.share(positions)  # this rank's part of the global batch
             batch = train_set.take(share.positions.to(train_set.rows.device),
                                    Progress(step, total, steps),

@@ -44,11 +44,10 @@ def steps_ahead(objective: object, train_set: TrainSet, drawn: Iterator[torch.Te
         for positions in drawn:
             yield positions, {}
         return
-    step = first.step
+    done = 0
     for block in blocks(drawn, train_set.fixed_steps(first.steps_per_epoch), BLOCK_STEPS):
-        made = prepare(train_set.ahead(block, Progress(step, first.total, first.steps_per_epoch)))
-        sizes = [int(positions.shape[0]) for positions in block]
-        parts = {name: tensor.split(sizes) for name, tensor in made.items()}
+        ahead = train_set.ahead(block, first.later(done))
+        parts = {name: tensor.split(ahead.sizes) for name, tensor in prepare(ahead).items()}
         for index, positions in enumerate(block):
             yield positions, {name: split[index] for name, split in parts.items()}
-        step += len(block)
+        done += len(block)
